@@ -1,0 +1,33 @@
+# Shared flags, and the helpers that give every stage binary and every test
+# suite the same shape.
+
+add_library(evo_warnings INTERFACE)
+target_compile_options(evo_warnings INTERFACE -Wall -Wextra -Wpedantic
+  $<$<BOOL:${EVO_WERROR}>:-Werror>)
+
+# evo_add_library(NAME SOURCES...): one library per folder, C++20, includes
+# spelled from the repository root ("common/reactor.hpp").
+function(evo_add_library name)
+  add_library(${name} STATIC ${ARGN})
+  target_compile_features(${name} PUBLIC cxx_std_20)
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PRIVATE evo_warnings)
+endfunction()
+
+# evo_add_stage_binary(NAME LIBRARY): a stage's CLI binary, built the same way
+# for every stage so that they take the same flags and print the same lines.
+function(evo_add_stage_binary name library)
+  add_executable(${name} main.cpp)
+  target_link_libraries(${name} PRIVATE ${library} evo_common evo_warnings)
+endfunction()
+
+# evo_add_test(NAME LABEL label SOURCES ... LIBS ...): a GoogleTest executable
+# whose tests ctest discovers one by one, under a ctest label per area.
+function(evo_add_test name)
+  cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main evo_warnings)
+  gtest_discover_tests(${name}
+    PROPERTIES LABELS ${ARG_LABEL}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,173 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace evo {
+namespace {
+
+// Thrown while reading the values, caught below and printed as one line.
+struct BadValue : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Duration duration_option(const std::string& flag, const std::string& text) {
+  if (auto d = parse_duration(text)) return *d;
+  throw BadValue(flag + ": '" + text +
+                 "' is not a duration; write a positive number with a unit: 200ms, 1.5s, 250us");
+}
+
+std::int64_t positive_integer(const std::string& flag, const std::string& text,
+                              std::int64_t max = 1'000'000'000) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0 || value > max) {
+    throw BadValue(flag + ": '" + text + "' is not a whole number from 1 to " +
+                   std::to_string(max));
+  }
+  return value;
+}
+
+// CLI11 reads "-5ms" after an option as another option, and its complaint
+// ("requires 1 argument") would hide the real problem. Gluing such a value to
+// its option (--latency-user=-5ms) lets our own check name it instead.
+std::vector<std::string> glue_negative_values(int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    bool is_long_option = arg.starts_with("--") && arg.find('=') == std::string::npos;
+    if (is_long_option && i + 1 < argc && argv[i + 1][0] == '-' &&
+        (std::isdigit(static_cast<unsigned char>(argv[i + 1][1])) || argv[i + 1][1] == '.')) {
+      arg += "=";
+      arg += argv[++i];
+    }
+    args.push_back(std::move(arg));
+  }
+  return args;
+}
+
+}  // namespace
+
+std::optional<Duration> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+    ++digits;
+  }
+  std::string_view unit = text.substr(digits);
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + digits, value);
+  if (digits == 0 || ec != std::errc{} || end != text.data() + digits) return std::nullopt;
+  double nanoseconds_per_unit;
+  if (unit == "s") {
+    nanoseconds_per_unit = 1e9;
+  } else if (unit == "ms") {
+    nanoseconds_per_unit = 1e6;
+  } else if (unit == "us") {
+    nanoseconds_per_unit = 1e3;
+  } else {
+    return std::nullopt;
+  }
+  double ns = value * nanoseconds_per_unit;
+  if (!std::isfinite(ns) || ns > 1e18) return std::nullopt;  // about 31 years: surely a typo
+  return Duration(static_cast<std::int64_t>(std::llround(ns)));
+}
+
+ParsedOptions parse_options(std::string_view program, int argc, const char* const* argv,
+                            std::FILE* out, std::FILE* err) {
+  CLI::App app{"Runs the fetch-user -> fetch-profile workflow on the hand-written reactor.",
+               std::string(program)};
+  Options options;
+  std::string scenario = "two-tasks", clock = "real", engine = "hand", backend = "sim";
+  std::string id, users, latency_user, latency_profile, delay_a, delay_b, block, timeout;
+  std::vector<std::string> failures;
+
+  app.add_option("--scenario", scenario,
+                 "two-tasks | chain | fan-out | failure | timeout | blocking")
+      ->capture_default_str();
+  app.add_option("--id", id, "user id for chain, failure and timeout (default 42)");
+  app.add_option("--users", users, "fan-out: fetch users 1..N (default 5)");
+  app.add_option("--latency-user", latency_user, "fetch_user latency (default 200ms)");
+  app.add_option("--latency-profile", latency_profile, "fetch_profile latency (default 300ms)");
+  app.add_option("--delay-a", delay_a, "two-tasks: how long Task A waits (default 2s)");
+  app.add_option("--delay-b", delay_b, "two-tasks: how long Task B waits (default 1s)");
+  app.add_option("--block", block, "blocking: how long Task B blocks the loop (default 2.5s)");
+  app.add_option("--fail", failures, "make a lookup fail: user:ID or profile:ID (repeatable)");
+  app.add_option("--timeout", timeout, "timeout: the deadline (default 400ms)");
+  app.add_option("--clock", clock, "real | virtual (virtual: time jumps to the next timer)")
+      ->capture_default_str();
+  app.add_flag("--trace", options.trace, "print the loop's timeline step by step");
+  app.add_flag("--stats", options.stats, "print the reactor's counters at the end");
+  app.add_option("--engine", engine, "hand | asio")->capture_default_str();
+  app.add_option("--backend", backend, "sim | http://HOST:PORT")->capture_default_str();
+
+  auto fail = [&](const std::string& message) {
+    std::fprintf(err, "%.*s: error: %s\n", static_cast<int>(program.size()), program.data(),
+                 message.c_str());
+    return ParsedOptions{std::nullopt, exit_usage};
+  };
+
+  try {
+    std::vector<std::string> args = glue_negative_values(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
+    app.parse(args);
+
+    Scenario& s = options.scenario;
+    auto kind = scenario_from_string(scenario);
+    if (!kind)
+      throw BadValue("--scenario: no scenario '" + scenario + "'; try " + scenario_names());
+    s.kind = *kind;
+    if (clock == "virtual") {
+      options.clock = ClockMode::virtual_time;
+    } else if (clock != "real") {
+      throw BadValue("--clock: '" + clock + "' is neither real nor virtual");
+    }
+    if (engine == "asio") throw BadValue("--engine asio is not available yet; use --engine hand");
+    if (engine != "hand") throw BadValue("--engine: '" + engine + "' is neither hand nor asio");
+    if (backend.starts_with("http://")) {
+      throw BadValue("--backend " + backend + ": the HTTP backend is not available yet; use sim");
+    }
+    if (backend != "sim")
+      throw BadValue("--backend: '" + backend + "' is neither sim nor http://HOST:PORT");
+
+    if (!id.empty()) s.id = positive_integer("--id", id);
+    if (!users.empty()) s.users = positive_integer("--users", users, 10'000'000);
+    if (!latency_user.empty())
+      s.services.user_latency = duration_option("--latency-user", latency_user);
+    if (!latency_profile.empty()) {
+      s.services.profile_latency = duration_option("--latency-profile", latency_profile);
+    }
+    if (!delay_a.empty()) s.delay_a = duration_option("--delay-a", delay_a);
+    if (!delay_b.empty()) s.delay_b = duration_option("--delay-b", delay_b);
+    if (!block.empty()) s.block = duration_option("--block", block);
+    if (!timeout.empty()) s.timeout = duration_option("--timeout", timeout);
+    for (const std::string& f : failures) {
+      auto colon = f.find(':');
+      std::string what = f.substr(0, colon);
+      if (colon == std::string::npos || (what != "user" && what != "profile")) {
+        throw BadValue("--fail: '" + f + "' should be user:ID or profile:ID");
+      }
+      UserId failing = positive_integer("--fail", f.substr(colon + 1));
+      (what == "user" ? s.services.failing_users : s.services.failing_profiles).insert(failing);
+    }
+    // Without --fail, the failure scenario fails the profile lookup of its user.
+    if (s.kind == ScenarioKind::failure && failures.empty()) {
+      s.services.failing_profiles.insert(s.id);
+    }
+  } catch (const CLI::CallForHelp&) {
+    std::fputs(app.help().c_str(), out);
+    return {std::nullopt, 0};
+  } catch (const CLI::ParseError& e) {
+    return fail(e.what());
+  } catch (const BadValue& e) {
+    return fail(e.what());
+  }
+  return {options, 0};
+}
+
+}  // namespace evo

@@ -1,0 +1,38 @@
+#pragma once
+// The command line every stage binary shares (CLI11). Bad input never throws
+// out of here: it becomes one line on stderr and a non-zero exit code.
+
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "reactor.hpp"
+#include "scenario.hpp"
+
+namespace evo {
+
+struct Options {
+  Scenario scenario;
+  ClockMode clock = ClockMode::real;
+  bool trace = false;
+  bool stats = false;
+};
+
+/// Either options to run with, or the exit code to leave with (0 after --help).
+struct ParsedOptions {
+  std::optional<Options> options;
+  int exit_code = 0;
+};
+
+/// Exit code for bad usage, as in BSD's sysexits EX_USAGE.
+inline constexpr int exit_usage = 64;
+
+ParsedOptions parse_options(std::string_view program, int argc, const char* const* argv,
+                            std::FILE* out = stdout, std::FILE* err = stderr);
+
+/// "200ms", "1.5s", "250us", "0s" -> the duration; anything else (negative,
+/// no unit, garbage) -> nullopt.
+std::optional<Duration> parse_duration(std::string_view text);
+
+}  // namespace evo

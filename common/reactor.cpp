@@ -1,0 +1,325 @@
+#include "reactor.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+namespace evo {
+namespace {
+
+// Orders the timer heap so that the root is the earliest deadline, and of two
+// equal deadlines the one armed first: that is what makes ties deterministic.
+struct Later {
+  bool operator()(const auto& a, const auto& b) const {
+    return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
+  }
+};
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+Reactor::Reactor(ClockMode clock)
+    : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {
+  labels_.push_back({"main"});
+  label_ids_.emplace("main", 0);
+}
+
+Reactor::~Reactor() {
+  if (epoll_fd_ >= 0) ::close(epoll_fd_);
+}
+
+// ---- The loop ----------------------------------------------------------------
+
+void Reactor::run() {
+  check_thread();
+  while (has_work()) {
+    ++stats_.iterations;
+    update_clock();
+    move_due_timers_to_ready();
+    run_ready_callbacks();
+    wait_for_work();
+  }
+  update_clock();
+}
+
+// Phase 0: read the clock once. The virtual clock only moves when
+// wait_for_work() jumps it (or a callback blocks), so there is nothing to read.
+void Reactor::update_clock() {
+  if (clock_ == ClockMode::real) now_ = std::chrono::steady_clock::now() - start_;
+}
+
+// Phase 1: waiting -> ready. Every timer whose deadline has passed hands its
+// callback to the ready queue; none runs here, so a callback that arms a new
+// timer cannot change the set being collected.
+void Reactor::move_due_timers_to_ready() {
+  while (auto deadline = next_deadline()) {
+    if (*deadline > now_) break;
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    HeapEntry entry = heap_.back();
+    heap_.pop_back();
+    Timer& timer = timers_[entry.slot];
+    LabelId label = timer.label;
+    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline, timer.what);
+    Callback fn = std::move(timer.fn);
+    timer.seq = 0;
+    free_slots_.push_back(entry.slot);
+    --live_timers_;
+    enqueue(std::move(fn), label, next_id_++);
+    release(label);  // the timer's hold on the label passes to the ready entry
+  }
+}
+
+// Phase 2: run what was ready when the phase began, oldest first. Callbacks
+// posted now land behind that count and run next iteration, so a callback
+// that keeps re-posting itself cannot starve timers and I/O.
+void Reactor::run_ready_callbacks() {
+  std::size_t count = ready_.size();
+  if (shuffle_seed_) {
+    // Fisher-Yates over this phase's entries, with a seeded generator of our
+    // own: std::shuffle's order differs between standard libraries.
+    for (std::size_t i = count; i > 1; --i) {
+      std::swap(ready_[i - 1], ready_[splitmix64(shuffle_state_) % i]);
+    }
+  }
+  for (; count > 0; --count) {
+    Ready item = std::move(ready_.front());
+    ready_.pop_front();  // popped before running: if it throws, the rest stay queued
+    run_one(item);
+  }
+}
+
+// Phase 3: wait for the next thing that can happen. With work already ready,
+// only peek at the fds (timeout 0). Otherwise wait for I/O until the next
+// timer, or sleep (real clock) / jump (virtual clock) to that timer.
+void Reactor::wait_for_work() {
+  std::optional<Duration> next = next_deadline();
+  bool ready_now = !ready_.empty();
+  if (watches_.empty()) {
+    if (!ready_now && next) sleep_until(*next);
+    return;
+  }
+  // Virtual time never waits for I/O: it peeks, and if nothing is there, the
+  // next timer comes first.
+  bool jump_after = !ready_now && next && clock_ == ClockMode::virtual_time;
+  int timeout_ms = -1;
+  if (ready_now || jump_after) {
+    timeout_ms = 0;
+  } else if (next) {
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - now_);
+    timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+  }
+  bool io_ready = poll_fds(timeout_ms);
+  if (jump_after && !io_ready) sleep_until(*next);
+}
+
+// ---- Posting work ---------------------------------------------------------------
+
+void Reactor::post(Callback fn) {
+  check_thread();
+  enqueue(std::move(fn), current_, next_id_++);
+}
+
+void Reactor::spawn(std::string_view label, Callback fn) {
+  check_thread();
+  LabelId id = intern(label);
+  emit(EventKind::spawn, current_, 0, {}, label);
+  enqueue(std::move(fn), id, next_id_++);
+}
+
+void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
+  acquire(label);
+  emit(EventKind::ready, label, id);
+  ready_.push_back({std::move(fn), label, id});
+  stats_.peak_ready = std::max(stats_.peak_ready, ready_.size());
+}
+
+void Reactor::run_one(Ready& item) {
+  // Restores the previous label and releases this one even if fn throws.
+  struct Scope {
+    Reactor& self;
+    LabelId saved;
+    LabelId label;
+    ~Scope() {
+      self.current_ = saved;
+      self.release(label);
+    }
+  } scope{*this, current_, item.label};
+  current_ = item.label;
+  ++stats_.callbacks_run;
+  emit(EventKind::run, item.label, item.id);
+  Callback fn = std::move(item.fn);
+  fn();
+}
+
+// ---- Timers ---------------------------------------------------------------------
+
+TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
+  check_thread();
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(timers_.size());
+    timers_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  std::uint64_t seq = next_id_++;
+  timers_[slot] = {std::move(fn), current_, seq, what};
+  heap_.push_back({now_ + std::max(delay, Duration::zero()), seq, slot});
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
+  ++live_timers_;
+  ++stats_.timers_armed;
+  acquire(current_);
+  emit(EventKind::timer_armed, current_, seq, delay, what);
+  return {slot, seq};
+}
+
+bool Reactor::cancel(TimerId id) {
+  check_thread();
+  if (id.seq == 0 || id.slot >= timers_.size() || timers_[id.slot].seq != id.seq) return false;
+  // The heap entry stays behind, stale; next_deadline() discards it. That
+  // keeps cancel O(1) without searching the heap.
+  Timer& timer = timers_[id.slot];
+  Callback fn = std::move(timer.fn);
+  timer.seq = 0;
+  free_slots_.push_back(id.slot);
+  --live_timers_;
+  ++stats_.timers_cancelled;
+  emit(EventKind::timer_cancelled, timer.label, id.seq, {}, timer.what);
+  release(timer.label);
+  return true;  // fn is destroyed here, unrun
+}
+
+std::optional<Duration> Reactor::next_deadline() {
+  while (!heap_.empty() && timers_[heap_.front().slot].seq != heap_.front().seq) {
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    heap_.pop_back();  // a cancelled timer's leftover entry
+  }
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().deadline;
+}
+
+void Reactor::sleep_until(Duration deadline) {
+  if (clock_ == ClockMode::virtual_time) {
+    now_ = std::max(now_, deadline);  // the jump that makes a 2 s scenario take microseconds
+  } else {
+    std::this_thread::sleep_until(start_ + deadline);
+  }
+}
+
+void Reactor::block_for(Duration d) {
+  check_thread();
+  emit(EventKind::blocked, current_, 0, d);
+  if (clock_ == ClockMode::virtual_time) {
+    now_ += d;
+  } else {
+    std::this_thread::sleep_for(d);
+    update_clock();
+  }
+}
+
+// ---- File descriptors ---------------------------------------------------------
+
+void Reactor::watch(int fd, Interest interest, Callback fn) {
+  check_thread();
+  if (watches_.contains(fd)) throw std::logic_error("Reactor::watch: fd is already watched");
+  if (epoll_fd_ < 0) {
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd_ < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+  }
+  epoll_event ev{};
+  ev.events = interest == Interest::readable ? EPOLLIN : EPOLLOUT;
+  ev.data.fd = fd;
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    throw std::system_error(errno, std::system_category(), "epoll_ctl");
+  }
+  std::uint64_t id = next_id_++;
+  watches_.emplace(fd, Watch{std::move(fn), current_, id});
+  acquire(current_);
+  if (observer_) {
+    std::string detail = "fd " + std::to_string(fd);
+    detail += interest == Interest::readable ? " readable" : " writable";
+    emit(EventKind::fd_watched, current_, id, {}, detail);
+  }
+}
+
+bool Reactor::unwatch(int fd) {
+  check_thread();
+  auto it = watches_.find(fd);
+  if (it == watches_.end()) return false;
+  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  LabelId label = it->second.label;
+  watches_.erase(it);
+  release(label);
+  return true;
+}
+
+// Returns true if any fd became ready. EINTR (a signal) just means "nothing yet".
+bool Reactor::poll_fds(int timeout_ms) {
+  epoll_event events[64];
+  int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  if (n < 0 && errno != EINTR) throw std::system_error(errno, std::system_category(), "epoll_wait");
+  update_clock();
+  for (int i = 0; i < n; ++i) {
+    int fd = events[i].data.fd;
+    auto node = watches_.extract(fd);
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // one-shot: forget it once it fired
+    Watch& w = node.mapped();
+    ++stats_.fd_events;
+    emit(EventKind::fd_ready, w.label, w.id);
+    enqueue(std::move(w.fn), w.label, next_id_++);
+    release(w.label);
+  }
+  return n > 0;
+}
+
+// ---- Labels, trace, bookkeeping -------------------------------------------------
+
+Reactor::LabelId Reactor::intern(std::string_view name) {
+  auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
+  if (inserted) labels_.push_back({std::string(name)});
+  return it->second;
+}
+
+void Reactor::release(LabelId label) {
+  if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
+}
+
+void Reactor::emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration,
+                   std::string_view detail) {
+  if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
+}
+
+void Reactor::log(std::string_view text) {
+  emit(EventKind::log, current_, 0, {}, text);
+}
+
+void Reactor::shuffle_ready_order(std::uint64_t seed) {
+  shuffle_seed_ = seed;
+  shuffle_state_ = seed;
+}
+
+bool Reactor::has_work() const noexcept {
+  return !ready_.empty() || live_timers_ > 0 || !watches_.empty();
+}
+
+std::size_t Reactor::pending() const noexcept {
+  return ready_.size() + live_timers_ + watches_.size();
+}
+
+void Reactor::check_thread() const noexcept {
+  assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
+}
+
+}  // namespace evo

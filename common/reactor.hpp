@@ -1,0 +1,180 @@
+#pragma once
+// The event loop every stage runs on.
+//
+// One iteration of run(), in this order (the phases are named functions in
+// reactor.cpp, and common/README.md walks through them):
+//   1. due timers   -> their callbacks move to the ready queue (waiting -> ready),
+//                      earliest deadline first, ties in arming order;
+//   2. ready phase  -> run the callbacks that were ready when the phase began;
+//                      anything they post waits for the next iteration;
+//   3. wait         -> if an fd is watched, epoll_wait (0 if work is ready, else
+//                      until the next timer, else forever); with no fd, sleep
+//                      until the next timer (real clock) or jump to it (virtual).
+// run() returns when nothing is ready, armed or watched.
+//
+// Single-threaded by design: every member must be called on the thread that
+// created the reactor (asserted in debug builds). Nothing here locks, and
+// there is no wake-up from other threads. That is the point: a callback runs
+// to completion before the next one starts, so the stage code never needs a
+// mutex, and a callback that blocks stops everyone (scenario `blocking`).
+//
+// Labels: every callback runs under a label (the task it belongs to). Work
+// posted, armed or watched while a callback runs inherits its label; spawn()
+// starts a new one. The trace shows which task each step belongs to.
+//
+// When a callback throws, the exception leaves run() (as in Boost.Asio). The
+// loop stays usable: the callbacks that had not run yet stay queued, and
+// calling run() again carries on where it stopped.
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "trace.hpp"
+#include "unique_function.hpp"
+
+namespace evo {
+
+using Callback = UniqueFunction<void()>;
+
+enum class ClockMode { real, virtual_time };
+enum class Interest { readable, writable };
+
+/// Names an armed timer, for cancel(). Stale ids (fired or cancelled) are harmless.
+struct TimerId {
+  std::uint32_t slot = 0;
+  std::uint64_t seq = 0;  // 0 never names a timer
+};
+
+class Reactor {
+ public:
+  struct Stats {
+    std::uint64_t iterations = 0;
+    std::uint64_t callbacks_run = 0;
+    std::uint64_t timers_armed = 0;
+    std::uint64_t timers_cancelled = 0;
+    std::uint64_t fd_events = 0;
+    std::size_t peak_ready = 0;
+  };
+
+  explicit Reactor(ClockMode clock = ClockMode::real);
+  ~Reactor();
+  Reactor(const Reactor&) = delete;
+  Reactor& operator=(const Reactor&) = delete;
+
+  /// Queues fn to run in a later ready phase, under the current label.
+  void post(Callback fn);
+  /// Starts a new task: queues fn like post() but under `label`.
+  void spawn(std::string_view label, Callback fn);
+  /// Runs fn (under the current label) once `delay` has passed. `what` says what
+  /// the timer stands for in the trace; it must outlive the timer (use a literal).
+  TimerId call_after(Duration delay, Callback fn, std::string_view what = "timer");
+  /// Disarms a timer: its callback is destroyed without running. False if it
+  /// had already fired or been cancelled.
+  bool cancel(TimerId id);
+  /// One-shot: runs fn once when fd becomes readable (or writable). One watch
+  /// per fd at a time.
+  void watch(int fd, Interest interest, Callback fn);
+  /// Drops the watch on fd without running it. False if there was none.
+  bool unwatch(int fd);
+
+  /// Runs until no work is left (see the phases above).
+  void run();
+
+  /// Loop time since the reactor was made: read once per iteration (like
+  /// libuv's uv_now), so every callback of one phase sees the same time.
+  Duration now() const noexcept { return now_; }
+  ClockMode clock() const noexcept { return clock_; }
+
+  /// Blocks the whole loop for d, as a synchronous call would (real clock: the
+  /// thread sleeps; virtual clock: time moves on). Here to show why you never do it.
+  void block_for(Duration d);
+  /// Prints a line (through the observer) under the current label.
+  void log(std::string_view text);
+
+  /// Runs each ready phase in a seeded random order instead of FIFO.
+  void shuffle_ready_order(std::uint64_t seed);
+
+  std::string_view current_label() const noexcept { return labels_[current_].name; }
+  void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
+  const Stats& stats() const noexcept { return stats_; }
+  /// Callbacks that are ready, armed or watched: zero after run() returns.
+  std::size_t pending() const noexcept;
+
+ private:
+  using LabelId = std::uint32_t;
+  struct Label {
+    std::string name;
+    std::size_t pending = 0;  // ready + armed + watched + running
+  };
+  struct Ready {
+    Callback fn;
+    LabelId label;
+    std::uint64_t id;
+  };
+  struct Timer {
+    Callback fn;
+    LabelId label = 0;
+    std::uint64_t seq = 0;  // 0: slot is free
+    std::string_view what;
+  };
+  struct HeapEntry {
+    Duration deadline;
+    std::uint64_t seq;
+    std::uint32_t slot;
+  };
+  struct Watch {
+    Callback fn;
+    LabelId label;
+    std::uint64_t id;
+  };
+
+  // The phases of run(), in order.
+  void update_clock();
+  void move_due_timers_to_ready();
+  void run_ready_callbacks();
+  void wait_for_work();
+
+  bool has_work() const noexcept;
+  void enqueue(Callback fn, LabelId label, std::uint64_t id);
+  void run_one(Ready& item);
+  std::optional<Duration> next_deadline();
+  bool poll_fds(int timeout_ms);
+  void sleep_until(Duration deadline);
+  LabelId intern(std::string_view name);
+  void acquire(LabelId label) noexcept { ++labels_[label].pending; }
+  void release(LabelId label);
+  void emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration = {},
+            std::string_view detail = {});
+  void check_thread() const noexcept;
+
+  ClockMode clock_;
+  Duration now_{};
+  std::chrono::steady_clock::time_point start_;
+  std::thread::id owner_;
+
+  std::deque<Ready> ready_;
+  std::vector<HeapEntry> heap_;  // a min-heap on (deadline, seq)
+  std::vector<Timer> timers_;    // slots named by TimerId and HeapEntry
+  std::vector<std::uint32_t> free_slots_;
+  std::size_t live_timers_ = 0;
+  std::unordered_map<int, Watch> watches_;
+  int epoll_fd_ = -1;  // opened on the first watch(): no fds, no syscalls
+
+  std::vector<Label> labels_;
+  std::unordered_map<std::string, LabelId> label_ids_;
+  LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
+  std::uint64_t next_id_ = 1;
+
+  std::optional<std::uint64_t> shuffle_seed_;
+  std::uint64_t shuffle_state_ = 0;
+  TraceObserver* observer_ = nullptr;
+  Stats stats_;
+};
+
+}  // namespace evo

@@ -1,0 +1,66 @@
+#pragma once
+// The two services the workflow calls, with a callback API in Asio's style:
+// the handler is called exactly once, later, from the reactor, as
+// handler(error_code, value). On error the value is default-constructed.
+//
+// This backend simulates the network with timers: a fetch arms a timer for
+// the configured latency and answers when it fires. Failures are injected per
+// user id. Stages 2 and 3 build their futures and awaiters on exactly this API.
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <system_error>
+
+#include "reactor.hpp"
+#include "unique_function.hpp"
+
+namespace evo {
+
+using UserId = std::int64_t;
+
+struct User {
+  UserId id = 0;
+  std::string name;
+};
+
+struct Profile {
+  UserId user_id = 0;
+  std::string bio;
+};
+
+struct UserProfile {
+  User user;
+  Profile profile;
+};
+
+/// Asio's completion-handler shape: called once with (error, value).
+template <class T>
+using Handler = UniqueFunction<void(std::error_code, T)>;
+
+struct ServiceConfig {
+  Duration user_latency = std::chrono::milliseconds(200);
+  Duration profile_latency = std::chrono::milliseconds(300);
+  std::set<UserId> failing_users;     ///< fetch_user answers errc::user_not_found
+  std::set<UserId> failing_profiles;  ///< fetch_profile answers errc::profile_not_found
+};
+
+class Services {
+ public:
+  Services(Reactor& reactor, ServiceConfig config)
+      : reactor_(reactor), config_(std::move(config)) {}
+
+  Reactor& reactor() noexcept { return reactor_; }
+  const ServiceConfig& config() const noexcept { return config_; }
+
+  /// GET /api/user/{id}: answers after config().user_latency.
+  void fetch_user(UserId id, Handler<User> handler);
+  /// GET /api/profile/{id}: answers after config().profile_latency.
+  void fetch_profile(UserId id, Handler<Profile> handler);
+
+ private:
+  Reactor& reactor_;
+  ServiceConfig config_;
+};
+
+}  // namespace evo

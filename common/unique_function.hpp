@@ -1,0 +1,129 @@
+#pragma once
+// A move-only std::function with a small buffer (std::move_only_function is C++23).
+//
+// Why not std::function? It must be copyable, so a handler that owns something
+// move-only (a promise, a coroutine handle owner) cannot go in it; and the
+// reactor stores one of these per posted callback, so a capture that fits the
+// buffer costs no heap allocation at all.
+
+#include <atomic>
+#include <cstddef>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace evo {
+
+namespace detail {
+inline std::atomic<std::size_t> live_handler_count{0};
+}  // namespace detail
+
+/// How many UniqueFunction objects hold a target right now. Tests and the
+/// stage binaries check it is zero after a run: a handler that is never called
+/// and never destroyed shows up here as a leak.
+inline std::size_t live_handlers() noexcept {
+  return detail::live_handler_count.load(std::memory_order_relaxed);
+}
+
+template <class Signature>
+class UniqueFunction;
+
+template <class R, class... Args>
+class UniqueFunction<R(Args...)> {
+ public:
+  /// Captures up to this many bytes are stored inline, without allocating.
+  static constexpr std::size_t inline_size = 48;
+
+  UniqueFunction() noexcept = default;
+  UniqueFunction(std::nullptr_t) noexcept {}
+
+  template <class F, class D = std::decay_t<F>>
+  requires(!std::is_same_v<D, UniqueFunction> && std::is_invocable_r_v<R, D&, Args...>)
+      UniqueFunction(F&& f) {  // NOLINT: implicit, like std::function
+    if constexpr (fits_inline<D>) {
+      ::new (static_cast<void*>(buffer_)) D(std::forward<F>(f));
+      ops_ = &inline_ops<D>;
+    } else {
+      *reinterpret_cast<D**>(buffer_) = new D(std::forward<F>(f));
+      ops_ = &heap_ops<D>;
+    }
+    detail::live_handler_count.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  UniqueFunction(UniqueFunction&& other) noexcept : ops_(other.ops_) {
+    if (ops_) {
+      ops_->move(other.buffer_, buffer_);
+      other.ops_ = nullptr;
+    }
+  }
+
+  UniqueFunction& operator=(UniqueFunction&& other) noexcept {
+    if (this != &other) {
+      reset();
+      if (other.ops_) {
+        other.ops_->move(other.buffer_, buffer_);
+        ops_ = std::exchange(other.ops_, nullptr);
+      }
+    }
+    return *this;
+  }
+
+  UniqueFunction& operator=(std::nullptr_t) noexcept {
+    reset();
+    return *this;
+  }
+
+  ~UniqueFunction() { reset(); }
+
+  explicit operator bool() const noexcept { return ops_ != nullptr; }
+
+  R operator()(Args... args) { return ops_->call(buffer_, std::forward<Args>(args)...); }
+
+ private:
+  struct Ops {
+    R (*call)(void* self, Args&&... args);
+    void (*move)(void* from, void* to) noexcept;  // move-constructs into `to`, destroys `from`
+    void (*destroy)(void* self) noexcept;
+  };
+
+  template <class D>
+  static constexpr bool fits_inline =
+      sizeof(D) <= inline_size &&
+      alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
+
+  template <class D>
+  static constexpr Ops inline_ops{
+      [](void* self, Args&&... args) -> R {
+        return (*std::launder(static_cast<D*>(self)))(std::forward<Args>(args)...);
+      },
+      [](void* from, void* to) noexcept {
+        D* source = std::launder(static_cast<D*>(from));
+        ::new (to) D(std::move(*source));
+        source->~D();
+      },
+      [](void* self) noexcept { std::launder(static_cast<D*>(self))->~D(); },
+  };
+
+  template <class D>
+  static constexpr Ops heap_ops{
+      [](void* self, Args&&... args) -> R {
+        return (**static_cast<D**>(self))(std::forward<Args>(args)...);
+      },
+      [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
+      [](void* self) noexcept { delete *static_cast<D**>(self); },
+  };
+
+  void reset() noexcept {
+    if (ops_) {
+      // Clear first: destroying the target may run code that looks at us.
+      const Ops* ops = std::exchange(ops_, nullptr);
+      ops->destroy(buffer_);
+      detail::live_handler_count.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  alignas(std::max_align_t) std::byte buffer_[inline_size];
+  const Ops* ops_ = nullptr;
+};
+
+}  // namespace evo

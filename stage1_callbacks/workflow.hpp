@@ -1,0 +1,27 @@
+#pragma once
+// Stage 1: the workflow with plain callbacks. Every function returns at once;
+// its result arrives later, exactly once, through `handler(error, value)`.
+
+#include <string>
+#include <vector>
+
+#include "common/scenario.hpp"
+#include "common/services.hpp"
+
+namespace evo::stage1 {
+
+/// One task of the walk-through: log, maybe block the loop, wait, log again.
+void one_task(Services& services, std::string name, Duration delay, Duration block,
+              Handler<std::string> handler);
+/// Task A and Task B, spawned side by side; the results in the order A, B.
+void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::string>> handler);
+/// fetch_user, then fetch_profile for that user.
+void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler);
+/// All users at once, one task each; the first error wins, else all results in id order.
+void fetch_all(Services& services, std::vector<UserId> ids,
+               Handler<std::vector<UserProfile>> handler);
+/// fetch_user_and_profile, or errc::timeout if that takes longer than `timeout`.
+void fetch_with_timeout(Services& services, UserId id, Duration timeout,
+                        Handler<UserProfile> handler);
+
+}  // namespace evo::stage1

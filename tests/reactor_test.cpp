@@ -1,0 +1,6 @@
+#include "common/reactor.hpp"
+#include <gtest/gtest.h>
+TEST(Reactor, Builds) {
+  evo::Reactor r;
+  r.run();
+}
