@@ -114,6 +114,7 @@ void fetch_with_timeout(Services& services, UserId id, Duration timeout,
         reactor.cancel(race->timer);
         std::exchange(race->handler, nullptr)(ec, std::move(user_profile));
       });
+  if (!race->handler) return;  // it answered already: no race to run
   race->timer = reactor.call_after(
       timeout,
       [race] {  // suspends

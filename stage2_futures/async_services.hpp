@@ -1,0 +1,20 @@
+#pragma once
+// The services' callback API (common/services.hpp), wrapped to return futures.
+// Each wrapper is the whole trick of stage 2: a promise stands in for the handler.
+
+#include "common/services.hpp"
+#include "future.hpp"
+
+namespace evo::stage2 {
+
+inline Future<User> fetch_user(Services& services, UserId id) {
+  return make_future<User>(
+      [&](Handler<User> handler) { services.fetch_user(id, std::move(handler)); });
+}
+
+inline Future<Profile> fetch_profile(Services& services, UserId id) {
+  return make_future<Profile>(
+      [&](Handler<Profile> handler) { services.fetch_profile(id, std::move(handler)); });
+}
+
+}  // namespace evo::stage2

@@ -1,0 +1,74 @@
+// Stage 2: futures. Read stage 1 first; this replaces its nested handlers
+// with `then`, its join counter with when_all, and its race with with_timeout.
+//
+// A function that waits now returns a Future at once, and the code after the
+// wait goes in a continuation passed to then(). An error skips the
+// continuations, so the `if (ec) return handler(ec, {});` lines are gone.
+// Lines marked `// suspends` are where control goes back to the loop.
+
+#include "workflow.hpp"
+
+#include <memory>
+#include <utility>
+
+#include "async_services.hpp"
+#include "combinators.hpp"
+#include "common/errors.hpp"
+
+namespace evo::stage2 {
+namespace {
+
+std::string user_label(UserId id) {
+  return "user " + std::to_string(id);
+}
+
+}  // namespace
+
+Future<std::string> one_task(Services& services, std::string name, Duration delay, Duration block) {
+  Reactor& reactor = services.reactor();
+  Duration started = reactor.now();
+  reactor.log(name + ": Starting");
+  if (block > Duration::zero()) reactor.block_for(block);  // everyone waits: never do this
+  return sleep_for(reactor, delay).then([&reactor, name, started] {  // suspends
+    reactor.log(name + ": Got result after " + format_seconds(reactor.now() - started));
+    return name + " data";
+  });
+}
+
+Future<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks) {
+  std::vector<Future<std::string>> futures;
+  futures.push_back(spawn(services.reactor(), "Task A", [&services, tasks] {
+    return one_task(services, "Task A", tasks.delay_a, Duration::zero());
+  }));
+  futures.push_back(spawn(services.reactor(), "Task B", [&services, tasks] {
+    return one_task(services, "Task B", tasks.delay_b, tasks.block_b);
+  }));
+  return when_all(std::move(futures));
+}
+
+Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
+  return fetch_user(services, id).then([&services](User user) {             // suspends
+    return fetch_profile(services, user.id).then([user](Profile profile) {  // suspends
+      return UserProfile{user, std::move(profile)};
+    });
+  });
+}
+
+Future<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
+  if (ids.empty()) return make_ready_future(std::vector<UserProfile>{});
+  std::vector<Future<UserProfile>> futures;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    futures.push_back(spawn(services.reactor(), user_label(ids[i]), [&services, id = ids[i]] {
+      return fetch_user_and_profile(services, id);
+    }));
+  }
+  return when_all(std::move(futures));
+}
+
+Future<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout) {
+  // The race of stage 1, now a combinator: see with_timeout in combinators.hpp.
+  Reactor& reactor = services.reactor();
+  return with_timeout(reactor, fetch_user_and_profile(services, id), timeout);  // suspends
+}
+
+}  // namespace evo::stage2
