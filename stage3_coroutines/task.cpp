@@ -5,12 +5,12 @@
 namespace evo::stage3::detail {
 namespace {
 
-// source_location names a coroutine by its compiler-made body function, e.g.
-// "void evo::stage3::fetch_user_and_profile(...::Frame*)": keep the name only.
+// "evo::stage3::Task<evo::UserProfile> evo::stage3::fetch_user_and_profile(
+// evo::Services&, evo::UserId)" -> "fetch_user_and_profile".
 std::string short_function_name(std::string_view full) {
   full = full.substr(0, full.find('('));
   if (auto space = full.rfind(' '); space != std::string_view::npos) full = full.substr(space + 1);
-  for (std::string_view prefix : {"evo::stage3::detail::", "evo::stage3::"}) {
+  for (std::string_view prefix : {"evo::stage3::detail::", "evo::stage3::", "{anonymous}::"}) {
     if (full.starts_with(prefix)) full.remove_prefix(prefix.size());
   }
   return std::string(full);

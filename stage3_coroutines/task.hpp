@@ -50,7 +50,8 @@ struct PromiseBase {
   }
 
   PromiseBase* parent = nullptr;  // the coroutine awaiting this one, if any
-  std::source_location where;     // where this coroutine is suspended (or was started)
+  std::source_location function;  // which coroutine this is
+  std::source_location where;     // its last co_await (empty before the first)
 };
 
 /// The error a failed task carries upward: the original error_code, plus the
@@ -136,6 +137,11 @@ class [[nodiscard]] Task {
  public:
   using value_type = T;
   struct promise_type : detail::TaskPromise<T> {
+    // The compiler makes the promise inside the new coroutine, so this default
+    // argument names the coroutine itself, for the backtrace.
+    explicit promise_type(std::source_location coroutine = std::source_location::current()) {
+      this->function = coroutine;
+    }
     Task get_return_object() noexcept {
       return Task(std::coroutine_handle<promise_type>::from_promise(*this));
     }
@@ -184,7 +190,7 @@ struct Detached {
     promise_type(auto& /*task*/, auto& /*done*/, PromiseBase* started_by,
                  std::source_location started_at) noexcept {
       parent = started_by;
-      where = started_at;
+      function = where = started_at;
     }
     // The driver keeps `where` as the place it was started from.
     template <class Awaitable>
