@@ -26,6 +26,7 @@ endfunction()
 function(evo_add_test name)
   cmake_parse_arguments(ARG "" "LABEL" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
+  target_compile_features(${name} PRIVATE cxx_std_20)
   target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main evo_warnings)
   gtest_discover_tests(${name}
     PROPERTIES LABELS ${ARG_LABEL}

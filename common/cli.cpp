@@ -5,6 +5,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -35,13 +36,16 @@ std::int64_t positive_integer(const std::string& flag, const std::string& text,
 
 // CLI11 reads "-5ms" after an option as another option, and its complaint
 // ("requires 1 argument") would hide the real problem. Gluing such a value to
-// its option (--latency-user=-5ms) lets our own check name it instead.
-std::vector<std::string> glue_negative_values(int argc, const char* const* argv) {
+// its option (--latency-user=-5ms) lets our own check name it instead. Only
+// options that take a value are glued: after a flag, "-5ms" stays a stray word.
+std::vector<std::string> glue_negative_values(const CLI::App& app, int argc,
+                                              const char* const* argv) {
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
-    bool is_long_option = arg.starts_with("--") && arg.find('=') == std::string::npos;
-    if (is_long_option && i + 1 < argc && argv[i + 1][0] == '-' &&
+    const CLI::Option* option = arg.starts_with("--") ? app.get_option_no_throw(arg) : nullptr;
+    bool takes_value = option != nullptr && option->get_expected_min() > 0;
+    if (takes_value && i + 1 < argc && argv[i + 1][0] == '-' &&
         (std::isdigit(static_cast<unsigned char>(argv[i + 1][1])) || argv[i + 1][1] == '.')) {
       arg += "=";
       arg += argv[++i];
@@ -102,6 +106,11 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   app.add_option("--clock", clock, "real | virtual (virtual: time jumps to the next timer)")
       ->capture_default_str();
   app.add_flag("--trace", options.trace, "print the loop's timeline step by step");
+  app.add_flag("--gantt", options.gantt, "draw a Gantt chart of the tasks after the run");
+  app.add_option("--trace-json", options.trace_json,
+                 "write Chrome Trace Event JSON to FILE (ui.perfetto.dev, chrome://tracing)");
+  std::string shuffle;
+  app.add_option("--shuffle", shuffle, "run each ready phase in a random order seeded by SEED");
   app.add_flag("--stats", options.stats, "print the reactor's counters at the end");
   app.add_option("--engine", engine, "hand | asio")->capture_default_str();
   app.add_option("--backend", backend, "sim | http://HOST:PORT")->capture_default_str();
@@ -113,7 +122,7 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   };
 
   try {
-    std::vector<std::string> args = glue_negative_values(argc, argv);
+    std::vector<std::string> args = glue_negative_values(app, argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
     app.parse(args);
 
@@ -135,6 +144,10 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     if (backend != "sim")
       throw BadValue("--backend: '" + backend + "' is neither sim nor http://HOST:PORT");
 
+    if (!shuffle.empty()) {
+      options.shuffle = static_cast<std::uint64_t>(
+          positive_integer("--shuffle", shuffle, std::numeric_limits<std::int64_t>::max()));
+    }
     if (!id.empty()) s.id = positive_integer("--id", id);
     if (!users.empty()) s.users = positive_integer("--users", users, 10'000'000);
     if (!latency_user.empty())

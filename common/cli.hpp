@@ -16,6 +16,9 @@ struct Options {
   Scenario scenario;
   ClockMode clock = ClockMode::real;
   bool trace = false;
+  bool gantt = false;
+  std::string trace_json;                ///< file to write Chrome Trace Event JSON to ("" = none)
+  std::optional<std::uint64_t> shuffle;  ///< seed: run each ready phase in a random order
   bool stats = false;
 };
 

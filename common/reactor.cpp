@@ -20,6 +20,10 @@ struct Later {
   }
 };
 
+[[noreturn]] void throw_errno(const char* what) {
+  throw std::system_error(errno, std::system_category(), what);
+}
+
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -38,8 +42,6 @@ Reactor::Reactor(ClockMode clock)
 Reactor::~Reactor() {
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
-
-// ---- The loop ----------------------------------------------------------------
 
 void Reactor::run() {
   check_thread();
@@ -68,14 +70,9 @@ void Reactor::move_due_timers_to_ready() {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     HeapEntry entry = heap_.back();
     heap_.pop_back();
-    Timer& timer = timers_[entry.slot];
-    LabelId label = timer.label;
-    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline, timer.what);
-    Callback fn = std::move(timer.fn);
-    timer.seq = 0;
-    free_slots_.push_back(entry.slot);
-    --live_timers_;
-    enqueue(std::move(fn), label, next_id_++);
+    LabelId label = timers_[entry.slot].label;
+    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline, timers_[entry.slot].what);
+    enqueue(take_timer(entry.slot), label, next_id_++);
     release(label);  // the timer's hold on the label passes to the ready entry
   }
 }
@@ -85,12 +82,10 @@ void Reactor::move_due_timers_to_ready() {
 // that keeps re-posting itself cannot starve timers and I/O.
 void Reactor::run_ready_callbacks() {
   std::size_t count = ready_.size();
-  if (shuffle_seed_) {
-    // Fisher-Yates over this phase's entries, with a seeded generator of our
-    // own: std::shuffle's order differs between standard libraries.
-    for (std::size_t i = count; i > 1; --i) {
-      std::swap(ready_[i - 1], ready_[splitmix64(shuffle_state_) % i]);
-    }
+  // --shuffle: Fisher-Yates over this phase's entries, with a seeded generator
+  // of our own, since std::shuffle's order differs between standard libraries.
+  for (std::size_t i = count; shuffle_state_ && i > 1; --i) {
+    std::swap(ready_[i - 1], ready_[splitmix64(*shuffle_state_) % i]);
   }
   for (; count > 0; --count) {
     Ready item = std::move(ready_.front());
@@ -122,8 +117,6 @@ void Reactor::wait_for_work() {
   bool io_ready = poll_fds(timeout_ms);
   if (jump_after && !io_ready) sleep_until(*next);
 }
-
-// ---- Posting work ---------------------------------------------------------------
 
 void Reactor::post(Callback fn) {
   check_thread();
@@ -162,8 +155,6 @@ void Reactor::run_one(Ready& item) {
   fn();
 }
 
-// ---- Timers ---------------------------------------------------------------------
-
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
   std::uint32_t slot;
@@ -190,15 +181,21 @@ bool Reactor::cancel(TimerId id) {
   if (id.seq == 0 || id.slot >= timers_.size() || timers_[id.slot].seq != id.seq) return false;
   // The heap entry stays behind, stale; next_deadline() discards it. That
   // keeps cancel O(1) without searching the heap.
-  Timer& timer = timers_[id.slot];
-  Callback fn = std::move(timer.fn);
-  timer.seq = 0;
-  free_slots_.push_back(id.slot);
-  --live_timers_;
+  LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
-  emit(EventKind::timer_cancelled, timer.label, id.seq, {}, timer.what);
-  release(timer.label);
-  return true;  // fn is destroyed here, unrun
+  emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
+  take_timer(id.slot);  // the callback is destroyed here, unrun
+  release(label);
+  return true;
+}
+
+// Empties a timer's slot for reuse and hands back its callback.
+Callback Reactor::take_timer(std::uint32_t slot) {
+  Callback fn = std::move(timers_[slot].fn);
+  timers_[slot].seq = 0;
+  free_slots_.push_back(slot);
+  --live_timers_;
+  return fn;
 }
 
 std::optional<Duration> Reactor::next_deadline() {
@@ -229,28 +226,23 @@ void Reactor::block_for(Duration d) {
   }
 }
 
-// ---- File descriptors ---------------------------------------------------------
-
 void Reactor::watch(int fd, Interest interest, Callback fn) {
   check_thread();
   if (watches_.contains(fd)) throw std::logic_error("Reactor::watch: fd is already watched");
   if (epoll_fd_ < 0) {
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+    if (epoll_fd_ < 0) throw_errno("epoll_create1");
   }
   epoll_event ev{};
   ev.events = interest == Interest::readable ? EPOLLIN : EPOLLOUT;
   ev.data.fd = fd;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    throw std::system_error(errno, std::system_category(), "epoll_ctl");
-  }
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl");
   std::uint64_t id = next_id_++;
   watches_.emplace(fd, Watch{std::move(fn), current_, id});
   acquire(current_);
   if (observer_) {
-    std::string detail = "fd " + std::to_string(fd);
-    detail += interest == Interest::readable ? " readable" : " writable";
-    emit(EventKind::fd_watched, current_, id, {}, detail);
+    auto what = interest == Interest::readable ? " readable" : " writable";
+    emit(EventKind::fd_watched, current_, id, {}, "fd " + std::to_string(fd) + what);
   }
 }
 
@@ -259,9 +251,10 @@ bool Reactor::unwatch(int fd) {
   auto it = watches_.find(fd);
   if (it == watches_.end()) return false;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
-  LabelId label = it->second.label;
+  Watch dropped = std::move(it->second);
   watches_.erase(it);
-  release(label);
+  emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
+  release(dropped.label);
   return true;
 }
 
@@ -269,7 +262,7 @@ bool Reactor::unwatch(int fd) {
 bool Reactor::poll_fds(int timeout_ms) {
   epoll_event events[64];
   int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
-  if (n < 0 && errno != EINTR) throw std::system_error(errno, std::system_category(), "epoll_wait");
+  if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
   update_clock();
   for (int i = 0; i < n; ++i) {
     int fd = events[i].data.fd;
@@ -284,8 +277,6 @@ bool Reactor::poll_fds(int timeout_ms) {
   return n > 0;
 }
 
-// ---- Labels, trace, bookkeeping -------------------------------------------------
-
 Reactor::LabelId Reactor::intern(std::string_view name) {
   auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
   if (inserted) labels_.push_back({std::string(name)});
@@ -299,23 +290,6 @@ void Reactor::release(LabelId label) {
 void Reactor::emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration,
                    std::string_view detail) {
   if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
-}
-
-void Reactor::log(std::string_view text) {
-  emit(EventKind::log, current_, 0, {}, text);
-}
-
-void Reactor::shuffle_ready_order(std::uint64_t seed) {
-  shuffle_seed_ = seed;
-  shuffle_state_ = seed;
-}
-
-bool Reactor::has_work() const noexcept {
-  return !ready_.empty() || live_timers_ > 0 || !watches_.empty();
-}
-
-std::size_t Reactor::pending() const noexcept {
-  return ready_.size() + live_timers_ + watches_.size();
 }
 
 void Reactor::check_thread() const noexcept {

@@ -95,16 +95,16 @@ class Reactor {
   /// thread sleeps; virtual clock: time moves on). Here to show why you never do it.
   void block_for(Duration d);
   /// Prints a line (through the observer) under the current label.
-  void log(std::string_view text);
+  void log(std::string_view text) { emit(EventKind::log, current_, 0, {}, text); }
 
   /// Runs each ready phase in a seeded random order instead of FIFO.
-  void shuffle_ready_order(std::uint64_t seed);
+  void shuffle_ready_order(std::uint64_t seed) { shuffle_state_ = seed; }
 
   std::string_view current_label() const noexcept { return labels_[current_].name; }
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   const Stats& stats() const noexcept { return stats_; }
   /// Callbacks that are ready, armed or watched: zero after run() returns.
-  std::size_t pending() const noexcept;
+  std::size_t pending() const noexcept { return ready_.size() + live_timers_ + watches_.size(); }
 
  private:
   using LabelId = std::uint32_t;
@@ -140,10 +140,11 @@ class Reactor {
   void run_ready_callbacks();
   void wait_for_work();
 
-  bool has_work() const noexcept;
+  bool has_work() const noexcept { return pending() > 0; }
   void enqueue(Callback fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
   std::optional<Duration> next_deadline();
+  Callback take_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
   void sleep_until(Duration deadline);
   LabelId intern(std::string_view name);
@@ -171,8 +172,7 @@ class Reactor {
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;
 
-  std::optional<std::uint64_t> shuffle_seed_;
-  std::uint64_t shuffle_state_ = 0;
+  std::optional<std::uint64_t> shuffle_state_;  // set by shuffle_ready_order
   TraceObserver* observer_ = nullptr;
   Stats stats_;
 };

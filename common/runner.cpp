@@ -3,8 +3,15 @@
 #include <cstdio>
 #include <exception>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
 #include "cli.hpp"
+#include "gantt.hpp"
 #include "timeline.hpp"
+#include "trace_json.hpp"
 
 namespace evo {
 namespace {
@@ -28,15 +35,32 @@ int run(const StageApi& stage, const Options& options) {
   Services services(reactor, options.scenario.services);
   LogPrinter printer(stdout);
   Timeline timeline(stdout);
+  Recorder recorder;  // only for the pictures drawn after the run
+  Fanout observers;
+  bool pictures = options.gantt || !options.trace_json.empty();
+  if (pictures) observers.add(&recorder);
+  if (options.shuffle) reactor.shuffle_ready_order(*options.shuffle);
   if (options.trace) {
     // The only line that names the stage: the rest of a trace is the same in all three.
     std::printf("== %.*s | scenario %.*s | %s clock ==\n", static_cast<int>(stage.name.size()),
                 stage.name.data(), static_cast<int>(to_string(options.scenario.kind).size()),
                 to_string(options.scenario.kind).data(),
                 options.clock == ClockMode::real ? "real" : "virtual");
-    reactor.set_observer(&timeline);
+    observers.add(&timeline);
   } else {
-    reactor.set_observer(&printer);
+    observers.add(&printer);
+  }
+  reactor.set_observer(&observers);
+
+  // Open the JSON file before the run, so a bad path fails fast.
+  std::ofstream json_file;
+  if (!options.trace_json.empty()) {
+    json_file.open(options.trace_json);
+    if (!json_file) {
+      std::fprintf(stderr, "%s: error: --trace-json: cannot write '%s'\n",
+                   std::string(stage.name).c_str(), options.trace_json.c_str());
+      return exit_usage;
+    }
   }
 
   Outcome outcome;
@@ -46,6 +70,19 @@ int run(const StageApi& stage, const Options& options) {
   std::printf("Total time: %s (sequential would be %s)\n", format_seconds(reactor.now()).c_str(),
               format_seconds(sequential_time(options.scenario)).c_str());
   if (options.stats) print_stats(reactor.stats());
+  if (options.gantt) {
+    GanttOptions gantt{.sequential = sequential_time(options.scenario),
+                       .color = ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR")};
+    std::fputs(render_gantt(recorder, gantt).c_str(), stdout);
+  }
+  if (json_file.is_open()) {
+    json_file << render_trace_json(recorder) << "\n";
+    if (!json_file.flush()) {
+      std::fprintf(stderr, "%s: error: cannot write %s\n", std::string(stage.name).c_str(),
+                   options.trace_json.c_str());
+      return exit_internal;
+    }
+  }
   std::fflush(stdout);
 
   // The quality bar made executable: the caller heard back exactly once, and

@@ -40,17 +40,24 @@ void Timeline::on_event(const Event& e) {
       cause_ = label + ": " + waiting_[e.id].what;
       forget_waiter(e.id);
       break;
+    case EventKind::fd_unwatched:
+      forget_waiter(e.id);
+      detail(e, "x " + label + " stops watching " + detail_text);
+      break;
     case EventKind::ready:
       ready_.emplace_back(e.id, label);
       step(e, cause_.empty() ? label + " posts" : cause_);
       cause_.clear();
       break;
-    case EventKind::run:
-      // FIFO order makes this the front entry, unless --shuffle reordered the phase.
-      ready_.erase(std::find_if(ready_.begin(), ready_.end(),
-                                [&](const auto& entry) { return entry.first == e.id; }));
+    case EventKind::run: {
+      // FIFO order makes this the front entry, unless --shuffle reordered the
+      // phase; it is missing if it was queued before this observer was attached.
+      auto it = std::find_if(ready_.begin(), ready_.end(),
+                             [&](const auto& entry) { return entry.first == e.id; });
+      if (it != ready_.end()) ready_.erase(it);
       step(e, "run " + label);
       break;
+    }
     case EventKind::timer_armed:
       waiting_[e.id] = {label, detail_text, e.time + e.duration};
       waiting_order_.emplace(e.time + e.duration, e.id);

@@ -22,6 +22,8 @@ std::string_view to_string(EventKind kind) noexcept {
       return "fd_watched";
     case EventKind::fd_ready:
       return "fd_ready";
+    case EventKind::fd_unwatched:
+      return "fd_unwatched";
     case EventKind::blocked:
       return "blocked";
     case EventKind::log:

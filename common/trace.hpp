@@ -27,6 +27,7 @@ enum class EventKind : std::uint8_t {
   timer_fired,      ///< id: the timer; duration: how late it fired; its callback is now ready
   fd_watched,       ///< id: the watch; detail: "fd N readable|writable"
   fd_ready,         ///< id: the watch; its callback is now ready
+  fd_unwatched,     ///< id: the watch; dropped without running
   blocked,          ///< a callback blocked the whole loop for `duration`
   log,              ///< detail: the text a task printed
   done,             ///< the label has nothing ready, armed or watched, and is not running
@@ -85,6 +86,18 @@ class LogPrinter : public TraceObserver {
 
  private:
   std::FILE* out_;
+};
+
+/// Passes each event on to several observers, in order.
+class Fanout : public TraceObserver {
+ public:
+  void add(TraceObserver* observer) { observers_.push_back(observer); }
+  void on_event(const Event& event) override {
+    for (TraceObserver* o : observers_) o->on_event(event);
+  }
+
+ private:
+  std::vector<TraceObserver*> observers_;
 };
 
 /// Formats a duration as seconds with three decimals: "2.000s".
