@@ -36,14 +36,14 @@ Future<std::string> one_task(Services& services, std::string name, Duration dela
 }
 
 Future<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks) {
-  std::vector<Future<std::string>> futures;
-  futures.push_back(spawn(services.reactor(), "Task A", [&services, tasks] {
+  std::vector<Future<std::string>> running;
+  running.push_back(spawn(services.reactor(), "Task A", [&services, tasks] {
     return one_task(services, "Task A", tasks.delay_a, Duration::zero());
   }));
-  futures.push_back(spawn(services.reactor(), "Task B", [&services, tasks] {
+  running.push_back(spawn(services.reactor(), "Task B", [&services, tasks] {
     return one_task(services, "Task B", tasks.delay_b, tasks.block_b);
   }));
-  return when_all(std::move(futures));
+  return when_all(std::move(running));  // suspends
 }
 
 Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
@@ -56,13 +56,13 @@ Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
 
 Future<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
   if (ids.empty()) return make_ready_future(std::vector<UserProfile>{});
-  std::vector<Future<UserProfile>> futures;
+  std::vector<Future<UserProfile>> running;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    futures.push_back(spawn(services.reactor(), user_label(ids[i]), [&services, id = ids[i]] {
+    running.push_back(spawn(services.reactor(), user_label(ids[i]), [&services, id = ids[i]] {
       return fetch_user_and_profile(services, id);
     }));
   }
-  return when_all(std::move(futures));
+  return when_all(std::move(running));  // suspends
 }
 
 Future<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout) {

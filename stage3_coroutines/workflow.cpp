@@ -41,7 +41,7 @@ Task<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks) {
                           one_task(services, "Task A", tasks.delay_a, Duration::zero())));
   running.push_back(spawn(services.reactor(), "Task B",
                           one_task(services, "Task B", tasks.delay_b, tasks.block_b)));
-  co_return co_await when_all(std::move(running));
+  co_return co_await when_all(std::move(running));  // suspends
 }
 
 Task<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
@@ -57,7 +57,7 @@ Task<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId>
     running.push_back(
         spawn(services.reactor(), user_label(ids[i]), fetch_user_and_profile(services, ids[i])));
   }
-  co_return co_await when_all(std::move(running));
+  co_return co_await when_all(std::move(running));  // suspends
 }
 
 Task<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout) {

@@ -1,0 +1,250 @@
+#include "stage3_coroutines/task.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "common/errors.hpp"
+#include "common/services.hpp"
+#include "common/trace.hpp"
+#include "stage3_coroutines/awaitable.hpp"
+#include "stage3_coroutines/combinators.hpp"
+
+namespace evo::stage3 {
+namespace {
+
+using namespace std::chrono_literals;
+
+class TaskTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    EXPECT_EQ(live_frames(), 0u) << "a coroutine frame leaked";
+    EXPECT_EQ(live_handlers(), 0u);
+  }
+
+  // Starts a task and keeps what it ended with.
+  template <class T>
+  void run_task(Task<T> task) {
+    start(std::move(task), [this](std::exception_ptr e, detail::Stored<T>) {
+      ++finished;
+      error = e;
+    });
+  }
+
+  Reactor reactor{ClockMode::virtual_time};
+  int finished = 0;
+  std::exception_ptr error;
+};
+
+Task<int> answer(int& runs) {
+  ++runs;
+  co_return 42;
+}
+
+Task<int> twice(int& runs) {
+  int a = co_await answer(runs);
+  int b = co_await answer(runs);
+  co_return a + b;
+}
+
+TEST_F(TaskTest, ATaskDoesNothingUntilAwaited) {
+  int runs = 0;
+  {
+    Task<int> task = answer(runs);
+    EXPECT_EQ(runs, 0);
+    EXPECT_EQ(live_frames(), 1u);
+  }
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(live_frames(), 0u) << "dropping an unstarted task frees its frame";
+}
+
+TEST_F(TaskTest, AwaitingATaskRunsItAndReturnsItsValue) {
+  int runs = 0;
+  int result = 0;
+  start(twice(runs), [&](std::exception_ptr, int v) { result = v; });
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(result, 84) << "no suspension anywhere: it all ran inside start()";
+}
+
+Task<int> fails() {
+  co_await std::suspend_never{};  // a real task fails after waiting for something
+  throw std::system_error(errc::user_not_found);
+}
+
+Task<int> calls_failing() {
+  int v = co_await fails();
+  co_return v + 1;
+}
+
+TEST_F(TaskTest, AnExceptionPropagatesToTheAwaiter) {
+  run_task(calls_failing());
+  ASSERT_EQ(finished, 1);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), errc::user_not_found);
+  }
+}
+
+TEST_F(TaskTest, AFailureCarriesTheChainOfAwaitingCoroutines) {
+  run_task(calls_failing());
+  try {
+    std::rethrow_exception(error);
+  } catch (const detail::TracedError& e) {
+    EXPECT_NE(e.chain().find("#0 fails"), std::string::npos) << e.chain();
+    EXPECT_NE(e.chain().find("#1 calls_failing"), std::string::npos) << e.chain();
+    EXPECT_NE(e.chain().find("task_test.cpp:"), std::string::npos) << e.chain();
+  } catch (...) {
+    FAIL() << "expected a TracedError";
+  }
+}
+
+TEST_F(TaskTest, AsyncCallResumesTheCoroutineInsideTheHandler) {
+  Handler<int> saved;
+  int got = 0;
+  auto waits = [&]() -> Task<int> {
+    got = co_await async_call<int>([&](Handler<int> h) { saved = std::move(h); });
+    co_return got;
+  };
+  run_task(waits());
+  EXPECT_EQ(got, 0) << "suspended: the operation has not answered";
+  ASSERT_TRUE(saved);
+  Handler<int> handler = std::move(saved);
+  handler({}, 7);
+  EXPECT_EQ(got, 7) << "resumed inline, before the handler returned";
+  EXPECT_EQ(finished, 1);
+}
+
+TEST_F(TaskTest, AsyncCallThrowsTheHandlersError) {
+  ServiceConfig config;
+  config.failing_users = {5};
+  Services services(reactor, config);
+  auto fetch = [&]() -> Task<int> {
+    User user = co_await async_call<User>(&Services::fetch_user, &services, UserId{5});
+    co_return static_cast<int>(user.id);
+  };
+  run_task(fetch());
+  reactor.run();
+  ASSERT_TRUE(error);
+  EXPECT_THROW(std::rethrow_exception(error), std::system_error);
+}
+
+TEST_F(TaskTest, SleepForIsOneTimerLikeAStageOneCallback) {
+  auto events_of = [](auto start_work) {
+    Reactor r(ClockMode::virtual_time);
+    Recorder recorder;
+    r.set_observer(&recorder);
+    start_work(r);
+    r.run();
+    return recorder.lines();
+  };
+  auto with_callback = events_of([](Reactor& r) { r.call_after(1s, [&r] { r.log("done"); }); });
+  auto with_coroutine = events_of([](Reactor& r) {
+    auto sleeper = [](Reactor& r) -> Task<void> {
+      co_await sleep_for(r, 1s);
+      r.log("done");
+    };
+    start(sleeper(r), [](std::exception_ptr, std::monostate) {});
+  });
+  EXPECT_EQ(with_callback, with_coroutine);
+}
+
+Task<int> sleeps(Reactor& r, Duration d, int value) {
+  co_await sleep_for(r, d);
+  co_return value;
+}
+
+TEST_F(TaskTest, WhenAllRunsTasksConcurrentlyAndKeepsOrder) {
+  std::vector<int> seen;
+  auto all = [&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    tasks.push_back(sleeps(reactor, 3s, 1));
+    tasks.push_back(sleeps(reactor, 1s, 2));
+    tasks.push_back(sleeps(reactor, 2s, 3));
+    seen = co_await when_all(std::move(tasks));
+  };
+  run_task(all());
+  reactor.run();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(reactor.now(), 3s) << "the longest, not the sum (6 s)";
+}
+
+Task<int> sleeps_then_fails(Reactor& r, Duration d) {
+  co_await sleep_for(r, d);
+  throw std::system_error(errc::profile_not_found);
+}
+
+TEST_F(TaskTest, WhenAllThrowsTheFirstErrorOnce) {
+  Duration resumed_at{};
+  auto all = [&]() -> Task<void> {
+    std::vector<Task<int>> tasks;
+    tasks.push_back(sleeps(reactor, 3s, 1));
+    tasks.push_back(sleeps_then_fails(reactor, 1s));
+    try {
+      co_await when_all(std::move(tasks));
+    } catch (...) {
+      resumed_at = reactor.now();
+      throw;
+    }
+  };
+  run_task(all());
+  reactor.run();
+  EXPECT_EQ(finished, 1);
+  EXPECT_TRUE(error);
+  EXPECT_EQ(resumed_at, 1s) << "the error does not wait for the 3 s task";
+  EXPECT_EQ(reactor.now(), 3s) << "which still runs to its end, unheard";
+}
+
+TEST_F(TaskTest, WithTimeoutThrowsTimeoutAndTheLoserFrameStillEnds) {
+  run_task(with_timeout(reactor, sleeps(reactor, 2s, 1), 1s));
+  reactor.run();
+  EXPECT_EQ(finished, 1);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), errc::timeout);
+  }
+  // TearDown checks the 2 s task's frame was freed when it ended.
+}
+
+TEST_F(TaskTest, WithTimeoutCancelsTheTimerWhenTheTaskWins) {
+  int seen = 0;
+  auto wins = [&]() -> Task<void> {
+    seen = co_await with_timeout(reactor, sleeps(reactor, 1s, 9), 5s);
+  };
+  run_task(wins());
+  reactor.run();
+  EXPECT_EQ(seen, 9);
+  EXPECT_EQ(reactor.now(), 1s);
+  EXPECT_EQ(reactor.stats().timers_cancelled, 1u);
+}
+
+TEST_F(TaskTest, AwaitingAFinishedTaskTakesTheFastPath) {
+  // spawn starts the work at once; once it has finished, awaiting its result
+  // does not suspend (await_ready says yes) and makes no reactor event.
+  Task<int> spawned = spawn(reactor, "worker", sleeps(reactor, 1s, 5));
+  reactor.run();
+  Recorder recorder;
+  reactor.set_observer(&recorder);
+  int seen = 0;
+  auto awaits = [&](Task<int> t) -> Task<void> { seen = co_await std::move(t); };
+  run_task(awaits(std::move(spawned)));
+  EXPECT_EQ(seen, 5) << "got the value without a trip through the loop";
+  EXPECT_EQ(finished, 1);
+  EXPECT_TRUE(recorder.entries().empty());
+  EXPECT_EQ(reactor.pending(), 0u);
+}
+
+TEST_F(TaskTest, SpawnRunsUnderItsLabelWhetherOrNotAwaited) {
+  std::string label;
+  auto records = [&]() -> Task<void> {
+    label = reactor.current_label();
+    co_return;
+  };
+  { Task<void> ignored = spawn(reactor, "background", records()); }
+  reactor.run();
+  EXPECT_EQ(label, "background");
+}
+
+}  // namespace
+}  // namespace evo::stage3
