@@ -151,8 +151,7 @@ void Reactor::run_one(Ready& item) {
   current_ = item.label;
   ++stats_.callbacks_run;
   emit(EventKind::run, item.label, item.id);
-  Callback fn = std::move(item.fn);
-  fn();
+  item.fn();  // item (and the callback in it) is destroyed by the caller, after this
 }
 
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
@@ -167,7 +166,8 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
   }
   std::uint64_t seq = next_id_++;
   timers_[slot] = {std::move(fn), current_, seq, what};
-  heap_.push_back({now_ + std::max(delay, Duration::zero()), seq, slot});
+  delay = std::max(delay, Duration::zero());  // a deadline in the past means "now"
+  heap_.push_back({now_ + delay, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   ++live_timers_;
   ++stats_.timers_armed;

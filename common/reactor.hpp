@@ -78,7 +78,8 @@ class Reactor {
   /// had already fired or been cancelled.
   bool cancel(TimerId id);
   /// One-shot: runs fn once when fd becomes readable (or writable). One watch
-  /// per fd at a time.
+  /// per fd at a time; unwatch() before closing the fd. On the virtual clock
+  /// the loop only peeks at fds: pending timers come first.
   void watch(int fd, Interest interest, Callback fn);
   /// Drops the watch on fd without running it. False if there was none.
   bool unwatch(int fd);
@@ -167,7 +168,7 @@ class Reactor {
   std::unordered_map<int, Watch> watches_;
   int epoll_fd_ = -1;  // opened on the first watch(): no fds, no syscalls
 
-  std::vector<Label> labels_;
+  std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
   std::unordered_map<std::string, LabelId> label_ids_;
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;

@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "errors.hpp"
 #include "reactor.hpp"
 #include "unique_function.hpp"
 
@@ -45,6 +46,7 @@ struct ServiceConfig {
   std::set<UserId> failing_profiles;  ///< fetch_profile answers errc::profile_not_found
 };
 
+/// Must outlive every fetch it started: a pending fetch refers to it.
 class Services {
  public:
   Services(Reactor& reactor, ServiceConfig config)

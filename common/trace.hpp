@@ -69,7 +69,7 @@ class Recorder : public TraceObserver {
 
   void on_event(const Event& event) override;
   const std::vector<Entry>& entries() const noexcept { return entries_; }
-  /// One line per event, e.g. "1.000s Task B timer_fired #4 +0.000s fetch_user".
+  /// One line per event, e.g. "0.000s Task B timer_armed #4 +1.000s timer".
   std::vector<std::string> lines() const;
   /// Only the log lines' text, in order.
   std::vector<std::string> log_lines() const;
