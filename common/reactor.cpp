@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
+#include <tuple>
 
 namespace evo {
 namespace {
@@ -39,7 +40,15 @@ Reactor::Reactor(ClockMode clock)
   label_ids_.emplace("main", 0);
 }
 
+// Pending work is destroyed unrun; that can run code (a broken stage-2 promise
+// runs its continuation), so drain until empty, with the observer detached.
 Reactor::~Reactor() {
+  observer_ = nullptr;
+  while (pending() > 0) {
+    auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
+    ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear(), free_slots_.clear();
+    live_timers_ = 0;
+  }
   if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
@@ -281,15 +290,6 @@ Reactor::LabelId Reactor::intern(std::string_view name) {
   auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
   if (inserted) labels_.push_back({std::string(name)});
   return it->second;
-}
-
-void Reactor::release(LabelId label) {
-  if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
-}
-
-void Reactor::emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration,
-                   std::string_view detail) {
-  if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
 }
 
 void Reactor::check_thread() const noexcept {

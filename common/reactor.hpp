@@ -150,15 +150,22 @@ class Reactor {
   void sleep_until(Duration deadline);
   LabelId intern(std::string_view name);
   void acquire(LabelId label) noexcept { ++labels_[label].pending; }
-  void release(LabelId label);
+  void release(LabelId label) {
+    if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
+  }
   void emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration = {},
-            std::string_view detail = {});
+            std::string_view detail = {}) {
+    if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
+  }
   void check_thread() const noexcept;
 
   ClockMode clock_;
   Duration now_{};
   std::chrono::steady_clock::time_point start_;
   std::thread::id owner_;
+
+  std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
+  std::unordered_map<std::string, LabelId> label_ids_;
 
   std::deque<Ready> ready_;
   std::vector<HeapEntry> heap_;  // a min-heap on (deadline, seq)
@@ -168,8 +175,6 @@ class Reactor {
   std::unordered_map<int, Watch> watches_;
   int epoll_fd_ = -1;  // opened on the first watch(): no fds, no syscalls
 
-  std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
-  std::unordered_map<std::string, LabelId> label_ids_;
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;
 

@@ -7,6 +7,7 @@
 // buffer costs no heap allocation at all.
 
 #include <atomic>
+#include <cassert>
 #include <cstddef>
 #include <new>
 #include <type_traits>
@@ -77,7 +78,10 @@ class UniqueFunction<R(Args...)> {
 
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
-  R operator()(Args... args) { return ops_->call(buffer_, std::forward<Args>(args)...); }
+  R operator()(Args... args) {
+    assert(ops_ && "called an empty UniqueFunction: was a handler called twice?");
+    return ops_->call(buffer_, std::forward<Args>(args)...);
+  }
 
  private:
   struct Ops {

@@ -17,7 +17,8 @@ void one_task(Services& services, std::string name, Duration delay, Duration blo
 void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::string>> handler);
 /// fetch_user, then fetch_profile for that user.
 void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler);
-/// All users at once, one task each; the first error wins, else all results in id order.
+/// All users at once, one task each; the first error wins, else all results in id
+/// order. With no ids it answers at once, before returning.
 void fetch_all(Services& services, std::vector<UserId> ids,
                Handler<std::vector<UserProfile>> handler);
 /// fetch_user_and_profile, or errc::timeout if that takes longer than `timeout`.

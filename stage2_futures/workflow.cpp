@@ -47,10 +47,11 @@ Future<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks) {
 }
 
 Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
-  return fetch_user(services, id).then([&services](User user) {             // suspends
-    return fetch_profile(services, user.id).then([user](Profile profile) {  // suspends
-      return UserProfile{user, std::move(profile)};
-    });
+  return fetch_user(services, id).then([&services](User user) {  // suspends
+    return fetch_profile(services, user.id)
+        .then([user = std::move(user)](Profile profile) mutable {  // suspends
+          return UserProfile{std::move(user), std::move(profile)};
+        });
   });
 }
 

@@ -53,10 +53,9 @@ const StageApi& stage_api() {
       .live_objects = [] { return live_frames(); },
       .error_details =
           [] {
-            return last_chain.empty() ? std::string()
-                                      : "The error went up through these coroutines "
-                                        "(innermost first):\n" +
-                                            last_chain;
+            if (last_chain.empty()) return std::string();
+            std::string chain = last_chain.substr(0, last_chain.size() - 1);  // no final newline
+            return "The error went up through these coroutines (innermost first):\n" + chain;
           },
   };
   return api;

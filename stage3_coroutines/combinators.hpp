@@ -5,7 +5,6 @@
 
 #include <exception>
 #include <memory>
-#include <source_location>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -62,14 +61,13 @@ Task<T> wait_for(std::shared_ptr<Slot<T>> slot) {
 /// Starts `task` as a new task under `label` (Reactor::spawn) and returns a
 /// Task that waits for its result. The work runs whether or not anyone awaits.
 template <class T>
-Task<T> spawn(Reactor& reactor, std::string_view label, Task<T> task,
-              std::source_location at = std::source_location::current()) {
+Task<T> spawn(Reactor& reactor, std::string_view label, Task<T> task) {
   auto slot = std::make_shared<detail::Slot<T>>();
-  reactor.spawn(label, [slot, task = std::move(task), at]() mutable {
+  reactor.spawn(label, [slot, task = std::move(task)]() mutable {
     auto report = [slot](std::exception_ptr error, detail::Stored<T> value) {
       slot->set(error, std::move(value));
     };
-    detail::run_detached<T>(std::move(task), std::move(report), nullptr, at);
+    detail::run_detached<T>(std::move(task), std::move(report));
   });
   return detail::wait_for(slot);
 }
@@ -92,8 +90,7 @@ struct WhenAll {
 
   bool await_ready() const noexcept { return tasks.empty(); }
 
-  template <class P>
-  bool await_suspend(std::coroutine_handle<P> coroutine) {
+  bool await_suspend(std::coroutine_handle<> coroutine) {
     state = std::make_shared<State>(std::vector<T>(tasks.size()), tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       auto report = [state = state, i](std::exception_ptr error, T value) {
@@ -107,8 +104,7 @@ struct WhenAll {
         state->finished = true;
         if (state->waiter) std::exchange(state->waiter, nullptr).resume();
       };
-      run_detached<T>(std::move(tasks[i]), std::move(report), &coroutine.promise(),
-                      coroutine.promise().where);
+      run_detached<T>(std::move(tasks[i]), std::move(report));
     }
     if (state->finished) return false;  // all done while starting: do not suspend
     state->waiter = coroutine;          // set last, so nothing resumes us too early
@@ -140,16 +136,14 @@ struct Race {
 
   bool await_ready() const noexcept { return false; }
 
-  template <class P>
-  bool await_suspend(std::coroutine_handle<P> coroutine) {
+  bool await_suspend(std::coroutine_handle<> coroutine) {
     auto report = [&reactor = reactor, state = state](std::exception_ptr error, Stored<T> value) {
       if (state->done) return;  // too late: the caller already got errc::timeout
       reactor.cancel(state->timer);
       decide(*state, error ? Outcome(std::in_place_index<2>, error)
                            : Outcome(std::in_place_index<1>, std::move(value)));
     };
-    run_detached<T>(std::move(task), std::move(report), &coroutine.promise(),
-                    coroutine.promise().where);
+    run_detached<T>(std::move(task), std::move(report));
     if (state->done) return false;  // it answered already: no race to run
     state->timer = reactor.call_after(
         timeout,

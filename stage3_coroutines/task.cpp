@@ -10,8 +10,10 @@ namespace {
 std::string short_function_name(std::string_view full) {
   full = full.substr(0, full.find('('));
   if (auto space = full.rfind(' '); space != std::string_view::npos) full = full.substr(space + 1);
-  for (std::string_view prefix : {"evo::stage3::detail::", "evo::stage3::", "{anonymous}::"}) {
-    if (full.starts_with(prefix)) full.remove_prefix(prefix.size());
+  for (std::string_view prefix : {"evo::stage3::", "{anonymous}::"}) {
+    if (full.starts_with(prefix) && !full.starts_with("evo::stage3::detail::")) {
+      full.remove_prefix(prefix.size());
+    }
   }
   return std::string(full);
 }
@@ -28,16 +30,19 @@ std::string short_file_name(std::string_view path) {
 
 }  // namespace
 
-std::string describe_chain(const PromiseBase* innermost) {
-  std::string text;
-  int depth = 0;
-  for (const PromiseBase* frame = innermost; frame != nullptr; frame = frame->parent) {
-    text += "  #" + std::to_string(depth++) + " " +
-            short_function_name(frame->where.function_name()) + " at " +
-            short_file_name(frame->where.file_name()) + ":" + std::to_string(frame->where.line()) +
-            "\n";
+void TracedError::add_frame(const PromiseBase& frame) {
+  std::string name = short_function_name(frame.function.function_name());
+  if (name.starts_with("evo::stage3::detail::")) return;  // machinery, not the learner's code
+  // Where it waited, or, if it failed before its first co_await, where it is.
+  const std::source_location& at = frame.where.line() != 0 ? frame.where : frame.function;
+  chain_ += "  #" + std::to_string(depth_++) + " ";
+  if (at.line() == 0) {
+    // GCC 12 loses the location of a coroutine that throws before its first co_await.
+    chain_ += "(a coroutine that failed before its first co_await)\n";
+    return;
   }
-  return text;
+  chain_ +=
+      name + " at " + short_file_name(at.file_name()) + ":" + std::to_string(at.line()) + "\n";
 }
 
 }  // namespace evo::stage3::detail

@@ -35,7 +35,7 @@ template <class T>
 using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
 // What every coroutine frame of this stage carries: the frame counter, and
-// the links an async backtrace follows (who awaits me, where I am suspended).
+// what an async backtrace needs to name it (which coroutine, where it waits).
 struct PromiseBase {
   PromiseBase() { live_frames.fetch_add(1, std::memory_order_relaxed); }
   ~PromiseBase() { live_frames.fetch_sub(1, std::memory_order_relaxed); }
@@ -49,33 +49,37 @@ struct PromiseBase {
     return std::forward<Awaitable>(awaitable);
   }
 
-  PromiseBase* parent = nullptr;  // the coroutine awaiting this one, if any
   std::source_location function;  // which coroutine this is
   std::source_location where;     // its last co_await (empty before the first)
 };
 
 /// The error a failed task carries upward: the original error_code, plus the
-/// chain of coroutines that were awaiting when it happened, innermost first.
+/// coroutines it went through, innermost first. Each frame adds its own line
+/// as the exception leaves it, so the chain is exactly the path it took, and
+/// nothing has to point at frames that may be gone by then.
 class TracedError : public std::system_error {
  public:
-  TracedError(std::error_code ec, std::string chain)
-      : std::system_error(ec), chain_(std::move(chain)) {}
+  explicit TracedError(std::error_code ec) : std::system_error(ec) {}
   const std::string& chain() const noexcept { return chain_; }
+  void add_frame(const PromiseBase& frame);
 
  private:
   std::string chain_;
+  int depth_ = 0;
 };
 
-std::string describe_chain(const PromiseBase* innermost);
-
-// Wraps a system_error in a TracedError on its first way out of a coroutine.
-inline std::exception_ptr trace(std::exception_ptr e, const PromiseBase* where) {
+// Called as an exception leaves a coroutine: a system_error becomes a
+// TracedError, and the frame adds its line.
+inline std::exception_ptr trace(std::exception_ptr e, const PromiseBase& frame) {
   try {
     std::rethrow_exception(e);
-  } catch (const TracedError&) {
-    return e;  // already traced deeper down
+  } catch (TracedError& traced) {
+    traced.add_frame(frame);  // the same object the exception_ptr holds
+    return e;
   } catch (const std::system_error& error) {
-    return std::make_exception_ptr(TracedError(error.code(), describe_chain(where)));
+    TracedError traced(error.code());
+    traced.add_frame(frame);
+    return std::make_exception_ptr(std::move(traced));
   } catch (...) {
     return e;
   }
@@ -99,7 +103,7 @@ struct TaskPromiseBase : PromiseBase {
   FinalAwaiter final_suspend() noexcept { return {}; }
 
   void unhandled_exception() noexcept {
-    result.template emplace<2>(trace(std::current_exception(), this));
+    result.template emplace<2>(trace(std::current_exception(), *this));
   }
 
   Stored<T> take() {
@@ -163,10 +167,8 @@ class [[nodiscard]] Task {
     explicit Awaiter(std::coroutine_handle<promise_type> h) noexcept : child(h) {}
     std::coroutine_handle<promise_type> child;
     bool await_ready() noexcept { return false; }  // lazy: it has not even started
-    template <class P>
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> awaiting) noexcept {
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
       child.promise().continuation = awaiting;
-      child.promise().parent = &awaiting.promise();
       return child;  // symmetric transfer: start the child right now
     }
     detail::Stored<T> await_resume() { return child.promise().take(); }
@@ -185,18 +187,6 @@ namespace detail {
 // through a callback: the bridge from stage 3 back to stage 1's world.
 struct Detached {
   struct promise_type : PromiseBase {
-    // A promise may take the coroutine's arguments: this is how the driver
-    // learns who started it, for the backtrace.
-    promise_type(auto& /*task*/, auto& /*done*/, PromiseBase* started_by,
-                 std::source_location started_at) noexcept {
-      parent = started_by;
-      function = where = started_at;
-    }
-    // The driver keeps `where` as the place it was started from.
-    template <class Awaitable>
-    Awaitable&& await_transform(Awaitable&& awaitable) noexcept {
-      return std::forward<Awaitable>(awaitable);
-    }
     Detached get_return_object() noexcept { return {}; }
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
@@ -205,11 +195,9 @@ struct Detached {
   };
 };
 
+// The driver catches everything, so it never adds itself to a backtrace.
 template <class T>
-Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stored<T>)> done,
-                      [[maybe_unused]] PromiseBase* parent,
-                      [[maybe_unused]] std::source_location started_at) {
-  // parent and started_at are for the promise's constructor (the backtrace).
+Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stored<T>)> done) {
   std::exception_ptr error;
   Stored<T> value{};
   try {
@@ -229,8 +217,8 @@ Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stor
 /// Starts `task` now, on this stack, and calls done(exception, value) when it
 /// finishes. Nobody awaits it: `done` is the only way its result comes out.
 template <class T, class Done>
-void start(Task<T> task, Done done, std::source_location at = std::source_location::current()) {
-  detail::run_detached<T>(std::move(task), std::move(done), nullptr, at);
+void start(Task<T> task, Done done) {
+  detail::run_detached<T>(std::move(task), std::move(done));
 }
 
 }  // namespace evo::stage3

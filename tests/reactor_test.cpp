@@ -654,4 +654,38 @@ TEST(Reactor, CountsWhatItDidInStats) {
   EXPECT_EQ(s.peak_ready, 2u);
 }
 
+// Pending work is destroyed unrun when the reactor goes; a callback whose
+// destruction posts more work (a stage-2 promise that breaks does) must not
+// crash it, and the observer, maybe gone already, hears nothing.
+TEST(Reactor, DestroyingItWithPendingWorkDestroysThatWorkUnrun) {
+  int ran = 0;
+  int destroyed = 0;
+  {
+    Reactor r(ClockMode::virtual_time);
+    Recorder recorder;
+    r.set_observer(&recorder);
+    struct PostsWhenDestroyed {
+      Reactor* reactor;
+      int* destroyed;
+      int* ran;
+      PostsWhenDestroyed(Reactor* re, int* d, int* n) : reactor(re), destroyed(d), ran(n) {}
+      PostsWhenDestroyed(PostsWhenDestroyed&& o) noexcept
+          : reactor(std::exchange(o.reactor, nullptr)), destroyed(o.destroyed), ran(o.ran) {}
+      ~PostsWhenDestroyed() {
+        if (!reactor) return;
+        ++*destroyed;
+        reactor->log("from a destructor");
+        reactor->post([ran = ran] { ++*ran; });
+        reactor->call_after(1s, [ran = ran] { ++*ran; });
+      }
+      void operator()() { ++*ran; }
+    };
+    r.post(PostsWhenDestroyed(&r, &destroyed, &ran));
+    r.call_after(5s, PostsWhenDestroyed(&r, &destroyed, &ran));
+  }
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(destroyed, 2);
+  EXPECT_EQ(evo::live_handlers(), 0u);
+}
+
 }  // namespace

@@ -248,3 +248,39 @@ TEST_F(TaskTest, SpawnRunsUnderItsLabelWhetherOrNotAwaited) {
 
 }  // namespace
 }  // namespace evo::stage3
+
+namespace evo::stage3 {
+namespace {
+
+TEST_F(TaskTest, ALoserThatFailsAfterTheDeadlineIsDroppedSafely) {
+  // The timeout wins at 1 s and with_timeout's frame is gone; the loser fails
+  // at 2 s, and its error must go nowhere (nothing may touch the freed frame).
+  run_task(with_timeout(reactor, sleeps_then_fails(reactor, 2s), 1s));
+  reactor.run();
+  EXPECT_EQ(finished, 1);
+  EXPECT_EQ(reactor.now(), 2s);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), errc::timeout);
+  }
+}
+
+TEST_F(TaskTest, TheBacktraceIsThePathTheErrorTook) {
+  auto outer = [&]() -> Task<int> { co_return co_await calls_failing(); };
+  run_task(outer());
+  try {
+    std::rethrow_exception(error);
+  } catch (const detail::TracedError& e) {
+    auto fails_at = e.chain().find("#0 fails at");
+    auto calls_at = e.chain().find("#1 calls_failing at");
+    auto outer_at = e.chain().find("#2 ");
+    EXPECT_NE(fails_at, std::string::npos) << e.chain();
+    EXPECT_NE(calls_at, std::string::npos) << e.chain();
+    EXPECT_NE(outer_at, std::string::npos) << e.chain();
+    EXPECT_EQ(e.chain().find("detail"), std::string::npos) << "no machinery frames";
+  }
+}
+
+}  // namespace
+}  // namespace evo::stage3
