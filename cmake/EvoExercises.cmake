@@ -1,0 +1,55 @@
+# evo_add_exercise(NAME TITLE "..." STUB_SHA256 <hash> LIBS <libs...>)
+#
+# Called from a folder's exercises/CMakeLists.txt. The exercise is:
+#   NAME.hpp                      the contract, shared by all of the below
+#   NAME.cpp                      the learner's file (a stub that calls evo::todo)
+#   solutions/NAME.cpp            the reference solution
+#   hints/NAME.md                 "## Hint 1", "## Hint 2", ... gentle to nearly the answer
+#   tests/exercises/NAME_test.cpp the tests, the same for both
+# It makes two test binaries: exercise_NAME_solution (its tests run in the
+# default suite and must pass) and exercise_NAME (the learner's; `tutor check`
+# runs it). A ctest `stub_fails.NAME` checks that the untouched stub FAILS its
+# tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
+# of the untouched stub; once a learner edits it, that check steps aside.
+function(evo_add_exercise name)
+  cmake_parse_arguments(ARG "" "TITLE;STUB_SHA256" "LIBS" ${ARGN})
+  set(dir ${CMAKE_CURRENT_SOURCE_DIR})
+  set(test ${PROJECT_SOURCE_DIR}/tests/exercises/${name}_test.cpp)
+  file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${dir})
+
+  foreach(kind solution learner)
+    if(kind STREQUAL "solution")
+      set(target exercise_${name}_solution)
+      set(source ${dir}/solutions/${name}.cpp)
+    else()
+      set(target exercise_${name})
+      set(source ${dir}/${name}.cpp)
+    endif()
+    add_executable(${target} ${test} ${source})
+    target_compile_features(${target} PRIVATE cxx_std_20)
+    target_link_libraries(${target} PRIVATE ${ARG_LIBS} evo_common GTest::gtest
+      GTest::gtest_main evo_warnings)
+  endforeach()
+  gtest_discover_tests(exercise_${name}_solution
+    TEST_PREFIX "solution.${name}."
+    PROPERTIES LABELS exercises
+    DISCOVERY_TIMEOUT 60)
+
+  add_test(NAME stub_fails.${name}
+    COMMAND ${CMAKE_COMMAND} -DNAME=${name} -DBINARY=$<TARGET_FILE:exercise_${name}>
+      -DSTUB=${dir}/${name}.cpp -DSHA256=${ARG_STUB_SHA256}
+      -P ${PROJECT_SOURCE_DIR}/cmake/CheckStubFails.cmake)
+  set_tests_properties(stub_fails.${name} PROPERTIES LABELS exercises
+    SKIP_REGULAR_EXPRESSION "edited by you")
+
+  # One line per exercise for `tutor`, which reads ${CMAKE_BINARY_DIR}/exercises.tsv.
+  set_property(GLOBAL APPEND PROPERTY EVO_EXERCISES
+    "${name}\t${folder}\t${ARG_TITLE}\t${folder}/${name}.cpp\t${folder}/solutions/${name}.cpp\t${folder}/hints/${name}.md\texercise_${name}\t${ARG_STUB_SHA256}")
+endfunction()
+
+# Writes the catalog `tutor` reads; call once, after every exercise is added.
+function(evo_write_exercise_catalog)
+  get_property(lines GLOBAL PROPERTY EVO_EXERCISES)
+  list(JOIN lines "\n" text)
+  file(WRITE ${CMAKE_BINARY_DIR}/exercises.tsv "${text}\n")
+endfunction()

@@ -1,0 +1,33 @@
+// Reference solution for due_timers. Reactor::move_due_timers_to_ready does
+// the same with a heap; sorting on the way out is the simpler way to say it.
+#include "../due_timers.hpp"
+
+#include <algorithm>
+
+namespace evo::exercises {
+
+void TimerQueue::add(Duration deadline, Callback fn) {
+  timers_.push_back({deadline, next_seq_++, std::move(fn)});
+}
+
+std::vector<Callback> TimerQueue::take_due(Duration now) {
+  // Due timers to the front, in (deadline, seq) order; the rest stay behind.
+  auto not_due = std::stable_partition(timers_.begin(), timers_.end(),
+                                       [now](const Timer& t) { return t.deadline <= now; });
+  std::sort(timers_.begin(), not_due, [](const Timer& a, const Timer& b) {
+    return a.deadline != b.deadline ? a.deadline < b.deadline : a.seq < b.seq;
+  });
+  std::vector<Callback> due;
+  for (auto it = timers_.begin(); it != not_due; ++it) due.push_back(std::move(it->fn));
+  timers_.erase(timers_.begin(), not_due);
+  return due;
+}
+
+std::optional<Duration> TimerQueue::next_deadline() const {
+  if (timers_.empty()) return std::nullopt;
+  return std::min_element(timers_.begin(), timers_.end(),
+                          [](const Timer& a, const Timer& b) { return a.deadline < b.deadline; })
+      ->deadline;
+}
+
+}  // namespace evo::exercises
