@@ -1,6 +1,6 @@
 // Your file: make tests/exercises/due_timers_test.cpp pass.
 // Check with `tutor check due_timers`; stuck? `tutor hint due_timers`.
-#include "due_timers.hpp"
+#include "common/exercises/due_timers.hpp"
 
 #include <algorithm>
 

@@ -1,6 +1,6 @@
 // Reference solution for due_timers. Reactor::move_due_timers_to_ready does
 // the same with a heap; sorting on the way out is the simpler way to say it.
-#include "../due_timers.hpp"
+#include "common/exercises/due_timers.hpp"
 
 #include <algorithm>
 
