@@ -49,8 +49,7 @@ Result run(const std::string& binary, const std::string& args) {
   return r;
 }
 
-const std::vector<std::string> stages = {"stage1_callbacks", "stage2_futures",
-                                         "stage3_coroutines"};
+const std::vector<std::string> stages = {"stage1_callbacks", "stage2_futures", "stage3_coroutines"};
 const std::vector<std::string> scenarios = {"two-tasks", "chain",   "fan-out",
                                             "failure",   "timeout", "blocking"};
 
@@ -100,12 +99,19 @@ TEST(Binaries, TheTwoTasksTraceMatchesTheGoldenFile) {
 }
 
 TEST(Binaries, BadInputGetsOneLineAndExitCode64) {
-  const std::vector<std::string> bad = {
-      "--scenario nope",   "--latency-user -5ms",   "--latency-user 5",
-      "--id abc",          "--users 0",             "--no-such-flag",
-      "--clock sundial",   "--engine asio",         "--backend http://localhost:8080",
-      "--fail user",       "--timeout",             "--shuffle -1",
-      "--trace-json /nonexistent/dir/t.json"};
+  const std::vector<std::string> bad = {"--scenario nope",
+                                        "--latency-user -5ms",
+                                        "--latency-user 5",
+                                        "--id abc",
+                                        "--users 0",
+                                        "--no-such-flag",
+                                        "--clock sundial",
+                                        "--engine asio",
+                                        "--backend http://localhost:8080",
+                                        "--fail user",
+                                        "--timeout",
+                                        "--shuffle -1",
+                                        "--trace-json /nonexistent/dir/t.json"};
   for (const auto& args : bad) {
     Result r = run("stage1_callbacks", args);
     EXPECT_EQ(r.exit_code, 64) << args;
@@ -142,8 +148,8 @@ TEST(Binaries, GanttFitsEightyColumnsWithoutColourWhenPiped) {
 
 TEST(Binaries, TraceJsonHasATrackPerLabelAndBalancedWaits) {
   fs::path file = fs::temp_directory_path() / ("evo-trace-" + std::to_string(::getpid()) + ".json");
-  Result r = run("stage3_coroutines", "--clock virtual --scenario fan-out --users 3 --trace-json " +
-                                          file.string());
+  Result r = run("stage3_coroutines",
+                 "--clock virtual --scenario fan-out --users 3 --trace-json " + file.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   boost::json::value root = boost::json::parse(slurp(file));
   fs::remove(file);

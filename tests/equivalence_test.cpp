@@ -101,7 +101,8 @@ struct Recorded {
   Outcome outcome;
 };
 
-Recorded record(const StageApi& stage, const Scenario& scenario, std::optional<std::uint64_t> seed) {
+Recorded record(const StageApi& stage, const Scenario& scenario,
+                std::optional<std::uint64_t> seed) {
   Reactor reactor(ClockMode::virtual_time);
   Recorder recorder;
   reactor.set_observer(&recorder);
