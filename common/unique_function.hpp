@@ -7,7 +7,7 @@
 // buffer costs no heap allocation at all.
 
 #include <atomic>
-#include <cassert>
+#include <functional>
 #include <cstddef>
 #include <new>
 #include <type_traits>
@@ -79,7 +79,9 @@ class UniqueFunction<R(Args...)> {
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
   R operator()(Args... args) {
-    assert(ops_ && "called an empty UniqueFunction: was a handler called twice?");
+    // Like std::function: calling an empty one throws. A handler that was
+    // moved out and called once is empty, so a second call lands here.
+    if (!ops_) throw std::bad_function_call();
     return ops_->call(buffer_, std::forward<Args>(args)...);
   }
 

@@ -20,6 +20,7 @@
 #include <cassert>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -133,7 +134,9 @@ class Promise {
   void set_error(std::error_code ec) { complete(ec, detail::Stored<T>{}); }
   /// Asio-handler shape: (error, value). Lets a Promise stand in for a handler.
   void complete(std::error_code ec, detail::Stored<T> value) {
-    assert(state_ && "a promise is completed once");
+    // A second completion is a bug in the caller; an exception (rather than an
+    // abort) lets a test report it and the loop survive it.
+    if (!state_) throw std::logic_error("Promise completed twice (or after a move)");
     std::shared_ptr<detail::State<T>> state = std::move(state_);  // we are done with it
     state->complete(ec, std::move(value));
   }
