@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "tutor/catalog.hpp"
@@ -70,8 +71,10 @@ struct Ran {
   int code;
   std::string out;
 };
-Ran tutor(const std::string& args) {
-  std::string progress = ::testing::TempDir() + "/tutor-test-progress.tsv";
+Ran tutor(const std::string& args, const std::string& progress_name = "tutor-progress.tsv") {
+  // ctest runs each test in a process of its own, maybe at the same time:
+  // each test names its own progress file.
+  std::string progress = ::testing::TempDir() + "/" + progress_name;
   std::string command =
       std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
@@ -83,7 +86,7 @@ Ran tutor(const std::string& args) {
 }
 
 TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
-  std::remove((::testing::TempDir() + "/tutor-test-progress.tsv").c_str());
+  std::remove((::testing::TempDir() + "/tutor-progress.tsv").c_str());
   Ran listed = tutor("");
   EXPECT_EQ(listed.code, 0);
   EXPECT_NE(listed.out.find("due_timers"), std::string::npos) << listed.out;
@@ -93,12 +96,11 @@ TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
   Ran second = tutor("hint due_timers");
   EXPECT_NE(second.out.find("Hint 2 of"), std::string::npos) << second.out;
 
-  // The reference solution passes, and then the list shows it done.
+  // --solution checks the reference, and leaves the learner's progress alone.
   Ran solved = tutor("check due_timers --solution --no-build");
   EXPECT_EQ(solved.code, 0) << solved.out;
   EXPECT_NE(solved.out.find("checks pass. Done"), std::string::npos) << solved.out;
-  Ran after = tutor("list");
-  EXPECT_NE(after.out.find("[done]"), std::string::npos) << after.out;
+  EXPECT_EQ(tutor("list").out.find("[done]"), std::string::npos);
 
   Ran watched = tutor("watch due_timers --max-checks 1 --no-build");
   EXPECT_EQ(watched.code, 0) << watched.out;
@@ -106,6 +108,31 @@ TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
 
   Ran bad = tutor("check no_such_exercise");
   EXPECT_EQ(bad.code, 64);
+}
+
+// A learner who copies the reference over the stub: their test binary is then
+// the solution's. A build directory of its own, whose catalog names the
+// solution binary as the learner's, plays that without touching the sources.
+TEST(TutorBinary, ASolvedExerciseChecksAsDoneAndIsListedDone) {
+  namespace fs = std::filesystem;
+  fs::path build = fs::path(::testing::TempDir()) / "tutor-solved-build";
+  fs::remove_all(build);
+  fs::create_directories(build / "bin");
+  fs::create_symlink(fs::path(EVO_BIN_DIR) / "exercise_due_timers_solution",
+                     build / "bin" / "exercise_due_timers");
+  std::ofstream(build / "exercises.tsv")
+      << "due_timers\tcommon/exercises\tThe due-timer phase\tcommon/exercises/due_timers.cpp"
+         "\tcommon/exercises/solutions/due_timers.cpp\tcommon/exercises/hints/due_timers.md"
+         "\texercise_due_timers\n";
+  std::string dirs = "--build-dir " + build.string() + " ";
+  std::remove((::testing::TempDir() + "/tutor-solved-progress.tsv").c_str());
+  Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-solved-progress.tsv");
+  EXPECT_EQ(checked.code, 0) << checked.out;
+  EXPECT_NE(checked.out.find("checks pass. Done"), std::string::npos) << checked.out;
+  Ran listed = tutor(dirs + "list", "tutor-solved-progress.tsv");
+  EXPECT_NE(listed.out.find("[done]"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("All done"), std::string::npos) << listed.out;
+  fs::remove_all(build);
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ struct Tutor {
   Status run_check(const Exercise& e, bool build, bool solution) {
     CheckResult result = check(e, paths, build, solution);
     std::fputs(render_verdict(e, result).c_str(), stdout);
+    if (solution) return result.status();  // the reference's result is not the learner's progress
     auto& entry = progress.entries[e.name];
     entry.status = result.status();
     entry.checked_file_time = modification_time(paths.source / e.learner_file);
