@@ -2,10 +2,10 @@
 // The textbook timeline (--trace): at each step of the loop, the time, what
 // ran, and the ready queue and waiting set right after that step.
 //
-//     time  step                        ready queue          waiting
-//   0.000s  run Task A                  Task B               -
-//           | Task A: Starting
-//           + Task A waits: timer 2.000s
+//     time  step                               ready queue              waiting
+//   0.000s  run Task B                         -                        Task A (timer @2.000s)
+//             | Task B: Starting
+//             + Task B waits: timer 1.000s
 //
 // Steps (spawn, run, timer fired, fd ready) get a line with the state; what a
 // callback does while it runs (log lines, timers it arms, ...) is indented

@@ -7,8 +7,8 @@
 // buffer costs no heap allocation at all.
 
 #include <atomic>
-#include <functional>
 #include <cstddef>
+#include <functional>
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -79,8 +79,9 @@ class UniqueFunction<R(Args...)> {
   explicit operator bool() const noexcept { return ops_ != nullptr; }
 
   R operator()(Args... args) {
-    // Like std::function: calling an empty one throws. A handler that was
-    // moved out and called once is empty, so a second call lands here.
+    // Like std::function: calling an empty one throws. The stage code calls a
+    // handler through std::exchange(handler, nullptr), which empties it, so a
+    // second call of that handler lands here instead of running it twice.
     if (!ops_) throw std::bad_function_call();
     return ops_->call(buffer_, std::forward<Args>(args)...);
   }

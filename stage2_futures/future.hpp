@@ -110,7 +110,7 @@ inline std::size_t live_states() noexcept {
   return detail::live_states.load(std::memory_order_relaxed);
 }
 
-/// The producer's end. Move-only; completing it twice is a bug (asserted).
+/// The producer's end. Move-only; completing it twice is a bug (it throws).
 /// Destroyed without a result, it completes the future with errc::broken_promise.
 template <class T>
 class Promise {

@@ -62,7 +62,8 @@ int main() {
     value = 0;
     start(await_it(std::move(finished), value), ignore);  // no reactor.run() needed
     show("Awaiting a task that has finished", recorder);
-    std::printf("    -> value %d, at once: await_ready() said yes, so nothing suspended\n", value);
+    std::printf("    -> value %d, at once: await_ready() said yes, so nothing waited on the loop\n",
+                value);
     reactor.set_observer(nullptr);
   }
   if (live_frames() != 0) {
