@@ -1,11 +1,8 @@
 #include "reactor.hpp"
 
-#include <sys/epoll.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cassert>
-#include <cerrno>
+#include <climits>
 #include <stdexcept>
 #include <system_error>
 #include <tuple>
@@ -20,10 +17,6 @@ struct Later {
     return a.deadline != b.deadline ? a.deadline > b.deadline : a.seq > b.seq;
   }
 };
-
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::system_error(errno, std::system_category(), what);
-}
 
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -49,11 +42,18 @@ Reactor::~Reactor() {
     ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear(), free_slots_.clear();
     live_timers_ = 0;
   }
-  if (epoll_fd_ >= 0) ::close(epoll_fd_);
 }
 
+// Not reentrant: a callback that calls run() (to "wait" for a result) would
+// empty the queue its own ready phase is walking. Waiting is what handlers are for.
 void Reactor::run() {
   check_thread();
+  if (running_) throw std::logic_error("Reactor::run called from inside a callback");
+  running_ = true;
+  struct Reset {  // also when a callback's exception leaves run()
+    bool& flag;
+    ~Reset() { flag = false; }
+  } reset{running_};
   while (has_work()) {
     ++stats_.iterations;
     update_clock();
@@ -119,9 +119,10 @@ void Reactor::wait_for_work() {
   int timeout_ms = -1;
   if (ready_now || jump_after) {
     timeout_ms = 0;
-  } else if (next) {
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - now_);
-    timeout_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
+  } else if (next) {  // measured from now, not from the iteration's start
+    auto left = std::chrono::ceil<std::chrono::milliseconds>(start_ + *next -
+                                                             std::chrono::steady_clock::now());
+    timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX));
   }
   bool io_ready = poll_fds(timeout_ms);
   if (jump_after && !io_ready) sleep_until(*next);
@@ -175,7 +176,8 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
   }
   std::uint64_t seq = next_id_++;
   timers_[slot] = {std::move(fn), current_, seq, what};
-  delay = std::max(delay, Duration::zero());  // a deadline in the past means "now"
+  // A deadline in the past means "now"; Duration::max() means "never" (saturate, don't overflow).
+  delay = std::clamp(delay, Duration::zero(), Duration::max() - now_);
   heap_.push_back({now_ + delay, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   ++live_timers_;
@@ -237,17 +239,16 @@ void Reactor::block_for(Duration d) {
 
 void Reactor::watch(int fd, Interest interest, Callback fn) {
   check_thread();
-  if (watches_.contains(fd)) throw std::logic_error("Reactor::watch: fd is already watched");
-  if (epoll_fd_ < 0) {
-    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd_ < 0) throw_errno("epoll_create1");
+  std::uint64_t id = next_id_;
+  auto [it, fresh] = watches_.try_emplace(fd, Watch{std::move(fn), current_, id});
+  if (!fresh) throw std::logic_error("Reactor::watch: fd is already watched");
+  try {
+    poller_.add(fd, interest);
+  } catch (...) {
+    watches_.erase(it);  // the kernel said no: forget it, as if never asked
+    throw;
   }
-  epoll_event ev{};
-  ev.events = interest == Interest::readable ? EPOLLIN : EPOLLOUT;
-  ev.data.fd = fd;
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) throw_errno("epoll_ctl");
-  std::uint64_t id = next_id_++;
-  watches_.emplace(fd, Watch{std::move(fn), current_, id});
+  ++next_id_;
   acquire(current_);
   if (observer_) {
     auto what = interest == Interest::readable ? " readable" : " writable";
@@ -259,7 +260,7 @@ bool Reactor::unwatch(int fd) {
   check_thread();
   auto it = watches_.find(fd);
   if (it == watches_.end()) return false;
-  ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+  poller_.remove(fd);
   Watch dropped = std::move(it->second);
   watches_.erase(it);
   emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
@@ -267,23 +268,22 @@ bool Reactor::unwatch(int fd) {
   return true;
 }
 
-// Returns true if any fd became ready. EINTR (a signal) just means "nothing yet".
+// Returns true if any fd became ready; their callbacks join the ready queue.
 bool Reactor::poll_fds(int timeout_ms) {
-  epoll_event events[64];
-  int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
-  if (n < 0 && errno != EINTR) throw_errno("epoll_wait");
+  std::vector<int> fds;
+  poller_.wait(timeout_ms, fds);
   update_clock();
-  for (int i = 0; i < n; ++i) {
-    int fd = events[i].data.fd;
+  for (int fd : fds) {
     auto node = watches_.extract(fd);
-    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // one-shot: forget it once it fired
+    if (node.empty()) continue;  // a stale report for an fd already unwatched
+    poller_.remove(fd);          // one-shot: forget it once it fired
     Watch& w = node.mapped();
     ++stats_.fd_events;
     emit(EventKind::fd_ready, w.label, w.id);
     enqueue(std::move(w.fn), w.label, next_id_++);
     release(w.label);
   }
-  return n > 0;
+  return !fds.empty();
 }
 
 Reactor::LabelId Reactor::intern(std::string_view name) {

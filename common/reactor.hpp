@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "poller.hpp"
 #include "trace.hpp"
 #include "unique_function.hpp"
 
@@ -43,7 +44,6 @@ namespace evo {
 using Callback = UniqueFunction<void()>;
 
 enum class ClockMode { real, virtual_time };
-enum class Interest { readable, writable };
 
 /// Names an armed timer, for cancel(). Stale ids (fired or cancelled) are harmless.
 struct TimerId {
@@ -173,7 +173,8 @@ class Reactor {
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_timers_ = 0;
   std::unordered_map<int, Watch> watches_;
-  int epoll_fd_ = -1;  // opened on the first watch(): no fds, no syscalls
+  Poller poller_;
+  bool running_ = false;
 
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;

@@ -688,4 +688,32 @@ TEST(Reactor, DestroyingItWithPendingWorkDestroysThatWorkUnrun) {
   EXPECT_EQ(evo::live_handlers(), 0u);
 }
 
+TEST(Reactor, RunFromInsideACallbackThrowsAndTheLoopCarriesOn) {
+  Reactor r(ClockMode::virtual_time);
+  bool threw = false, later_ran = false;
+  r.post([&] {
+    try {
+      r.run();  // "wait here for the result": the reflex this refuses
+    } catch (const std::logic_error&) {
+      threw = true;
+    }
+  });
+  r.post([&] { later_ran = true; });
+  r.run();
+  EXPECT_TRUE(threw);
+  EXPECT_TRUE(later_ran);
+}
+
+TEST(Reactor, ATimerArmedForeverNeverFiresAndDoesNotOverflow) {
+  Reactor r(ClockMode::virtual_time);
+  bool fired = false;
+  r.call_after(1s, [&] {
+    TimerId never = r.call_after(evo::Duration::max(), [&] { fired = true; });
+    r.call_after(1s, [&r, never] { r.cancel(never); });
+  });
+  r.run();
+  EXPECT_FALSE(fired);
+  EXPECT_EQ(r.now(), 2s);
+}
+
 }  // namespace
