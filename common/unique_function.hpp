@@ -33,6 +33,9 @@ template <class R, class... Args>
 class UniqueFunction<R(Args...)> {
  public:
   /// Captures up to this many bytes are stored inline, without allocating.
+  /// A UniqueFunction itself is bigger than that, so a callback that captures
+  /// a whole handler (most of the services' timers do) goes to the heap; the
+  /// small leaf callbacks (a pointer or two, a shared_ptr) do not.
   static constexpr std::size_t inline_size = 48;
 
   UniqueFunction() noexcept = default;
@@ -41,6 +44,9 @@ class UniqueFunction<R(Args...)> {
   template <class F, class D = std::decay_t<F>>
   requires(!std::is_same_v<D, UniqueFunction> && std::is_invocable_r_v<R, D&, Args...>)
       UniqueFunction(F&& f) {  // NOLINT: implicit, like std::function
+    if constexpr (std::is_pointer_v<D> || std::is_member_pointer_v<D>) {
+      if (f == nullptr) return;  // a null function pointer makes an empty one, as in std::function
+    }
     if constexpr (fits_inline<D>) {
       ::new (static_cast<void*>(buffer_)) D(std::forward<F>(f));
       ops_ = &inline_ops<D>;
@@ -59,12 +65,13 @@ class UniqueFunction<R(Args...)> {
   }
 
   UniqueFunction& operator=(UniqueFunction&& other) noexcept {
-    if (this != &other) {
-      reset();
-      if (other.ops_) {
-        other.ops_->move(other.buffer_, buffer_);
-        ops_ = std::exchange(other.ops_, nullptr);
-      }
+    // Take `other` first: it may live inside our own target (a callback that
+    // replaces itself with its continuation), which reset() destroys.
+    UniqueFunction taken(std::move(other));
+    reset();
+    if (taken.ops_) {
+      taken.ops_->move(taken.buffer_, buffer_);
+      ops_ = std::exchange(taken.ops_, nullptr);
     }
     return *this;
   }
