@@ -20,18 +20,23 @@ struct BadValue : std::runtime_error {
 Duration duration_option(const std::string& flag, const std::string& text) {
   if (auto d = parse_duration(text)) return *d;
   throw BadValue(flag + ": '" + text +
-                 "' is not a duration; write a positive number with a unit: 200ms, 1.5s, 250us");
+                 "' is not a duration; write a number (0 or more) with a unit: 200ms, 1.5s, 250us");
+}
+
+std::int64_t whole_number(const std::string& flag, const std::string& text, std::int64_t min,
+                          std::int64_t max) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
+    throw BadValue(flag + ": '" + text + "' is not a whole number from " + std::to_string(min) +
+                   " to " + std::to_string(max));
+  }
+  return value;
 }
 
 std::int64_t positive_integer(const std::string& flag, const std::string& text,
                               std::int64_t max = 1'000'000'000) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value <= 0 || value > max) {
-    throw BadValue(flag + ": '" + text + "' is not a whole number from 1 to " +
-                   std::to_string(max));
-  }
-  return value;
+  return whole_number(flag, text, 1, max);
 }
 
 // CLI11 reads "-5ms" after an option as another option, and its complaint
@@ -93,27 +98,41 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
 
   app.add_option("--scenario", scenario,
                  "two-tasks | chain | fan-out | failure | timeout | blocking")
+      ->type_name("NAME")
       ->capture_default_str();
-  app.add_option("--id", id, "user id for chain, failure and timeout (default 42)");
-  app.add_option("--users", users, "fan-out: fetch users 1..N (default 5)");
-  app.add_option("--latency-user", latency_user, "fetch_user latency (default 200ms)");
-  app.add_option("--latency-profile", latency_profile, "fetch_profile latency (default 300ms)");
-  app.add_option("--delay-a", delay_a, "two-tasks: how long Task A waits (default 2s)");
-  app.add_option("--delay-b", delay_b, "two-tasks: how long Task B waits (default 1s)");
-  app.add_option("--block", block, "blocking: how long Task B blocks the loop (default 2.5s)");
-  app.add_option("--fail", failures, "make a lookup fail: user:ID or profile:ID (repeatable)");
-  app.add_option("--timeout", timeout, "timeout: the deadline (default 400ms)");
+  app.add_option("--id", id, "user id for chain, failure and timeout (default 42)")
+      ->type_name("ID");
+  app.add_option("--users", users, "fan-out: fetch users 1..N (default 5)")->type_name("N");
+  app.add_option("--latency-user", latency_user, "fetch_user latency (default 200ms)")
+      ->type_name("DURATION");
+  app.add_option("--latency-profile", latency_profile, "fetch_profile latency (default 300ms)")
+      ->type_name("DURATION");
+  app.add_option("--delay-a", delay_a, "two-tasks: how long Task A waits (default 2s)")
+      ->type_name("DURATION");
+  app.add_option("--delay-b", delay_b, "two-tasks: how long Task B waits (default 1s)")
+      ->type_name("DURATION");
+  app.add_option("--block", block, "blocking: how long Task B blocks the loop (default 2.5s)")
+      ->type_name("DURATION");
+  app.add_option("--fail", failures, "make a lookup fail: user:ID or profile:ID (repeatable)")
+      ->type_name("WHAT:ID");
+  app.add_option("--timeout", timeout, "timeout: the deadline (default 400ms)")
+      ->type_name("DURATION");
   app.add_option("--clock", clock, "real | virtual (virtual: time jumps to the next timer)")
+      ->type_name("CLOCK")
       ->capture_default_str();
   app.add_flag("--trace", options.trace, "print the loop's timeline step by step");
   app.add_flag("--gantt", options.gantt, "draw a Gantt chart of the tasks after the run");
   app.add_option("--trace-json", options.trace_json,
-                 "write Chrome Trace Event JSON to FILE (ui.perfetto.dev, chrome://tracing)");
+                 "write Chrome Trace Event JSON to FILE (ui.perfetto.dev, chrome://tracing)")
+      ->type_name("FILE");
   std::string shuffle;
-  app.add_option("--shuffle", shuffle, "run each ready phase in a random order seeded by SEED");
+  app.add_option("--shuffle", shuffle, "run each ready phase in a random order seeded by SEED")
+      ->type_name("SEED");
   app.add_flag("--stats", options.stats, "print the reactor's counters at the end");
-  app.add_option("--engine", engine, "hand | asio")->capture_default_str();
-  app.add_option("--backend", backend, "sim | http://HOST:PORT")->capture_default_str();
+  app.add_option("--engine", engine, "hand | asio")->type_name("ENGINE")->capture_default_str();
+  app.add_option("--backend", backend, "sim | http://HOST:PORT")
+      ->type_name("BACKEND")
+      ->capture_default_str();
 
   auto fail = [&](const std::string& message) {
     std::fprintf(err, "%.*s: error: %s\n", static_cast<int>(program.size()), program.data(),
@@ -146,7 +165,7 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
 
     if (!shuffle.empty()) {
       options.shuffle = static_cast<std::uint64_t>(
-          positive_integer("--shuffle", shuffle, std::numeric_limits<std::int64_t>::max()));
+          whole_number("--shuffle", shuffle, 0, std::numeric_limits<std::int64_t>::max()));
     }
     if (!id.empty()) s.id = positive_integer("--id", id);
     if (!users.empty()) s.users = positive_integer("--users", users, 10'000'000);

@@ -9,8 +9,11 @@
 //
 // Errors travel as std::error_code (Asio's convention, as in stage 1): an
 // error skips every then() down the chain to the first catch_error() or
-// on_complete(). Continuations should not throw; if one does, the exception
-// leaves the callback that completed the promise, and so leaves Reactor::run().
+// on_complete(). Continuations should not throw. If one does, the exception
+// leaves the callback that completed the promise, and so Reactor::run(); and
+// the promise it was to complete is destroyed on the way out, so the rest of
+// the chain hears errc::broken_promise (from a destructor: a continuation
+// that throws again there ends the program).
 //
 // If the future is already complete when then() is called, the continuation
 // runs immediately, inside then(), before then() returns. That is stage 3's

@@ -9,7 +9,8 @@ std::string last_chain;  // the awaiting chain of the last failure, for error_de
 
 // start() runs a task to its end and reports (exception, value); the caller
 // wants stage 1's (error_code, value). A std::system_error becomes its code;
-// any other exception is a bug in the workflow and is rethrown.
+// any other exception is a bug in the workflow: rethrown, it leaves
+// Reactor::run(), as a throwing stage-1 handler's exception would.
 template <class T>
 auto to_handler(Handler<T> handler) {
   return [handler = std::move(handler)](std::exception_ptr error, T value) mutable {

@@ -15,11 +15,13 @@
 #include <coroutine>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
 
+#include "common/errors.hpp"
 #include "common/reactor.hpp"
 #include "common/services.hpp"
 
@@ -45,7 +47,7 @@ class CallbackAwaiter {
   bool await_ready() const noexcept { return false; }
 
   void await_suspend(std::coroutine_handle<> coroutine) {
-    std::apply([&](Args&... args) { std::invoke(op_, args..., resume_with(coroutine)); }, args_);
+    std::apply([&](Args&... args) { std::invoke(op_, args..., Resume(this, coroutine)); }, args_);
   }
 
   T await_resume() {
@@ -54,22 +56,30 @@ class CallbackAwaiter {
   }
 
  private:
-  // The awaiter lives in the suspended coroutine's frame, so `this` is valid
-  // until the handler resumes it.
-  HandlerFor<T> resume_with(std::coroutine_handle<> coroutine) {
-    if constexpr (std::is_void_v<T>) {
-      return [this, coroutine](std::error_code ec) {
-        error_ = ec;
-        coroutine.resume();
-      };
-    } else {
-      return [this, coroutine](std::error_code ec, T value) {
-        error_ = ec;
-        value_.emplace(std::move(value));
-        coroutine.resume();
-      };
+  // The handler handed to the operation: it stores the result and resumes
+  // the coroutine. The awaiter lives in the suspended coroutine's frame, so
+  // `awaiter` is valid until then. It resumes once: a second call throws (as
+  // a stage-2 promise does), and a handler dropped without a call resumes the
+  // coroutine with errc::broken_promise, so its frames unwind, not leak.
+  struct Resume {
+    CallbackAwaiter* awaiter;
+    std::coroutine_handle<> coroutine;
+
+    Resume(CallbackAwaiter* a, std::coroutine_handle<> c) : awaiter(a), coroutine(c) {}
+    Resume(Resume&& other) noexcept
+        : awaiter(other.awaiter), coroutine(std::exchange(other.coroutine, {})) {}
+    ~Resume() {
+      if (coroutine) (*this)(errc::broken_promise);
     }
-  }
+
+    template <class... Value>  // (error) for T = void, (error, value) otherwise
+    void operator()(std::error_code ec, Value&&... value) {
+      if (!coroutine) throw std::logic_error("a handler was called twice");
+      awaiter->error_ = ec;
+      if constexpr (sizeof...(Value) > 0) awaiter->value_.emplace(std::forward<Value>(value)...);
+      std::exchange(coroutine, {}).resume();
+    }
+  };
 
   Op op_;
   std::tuple<Args...> args_;

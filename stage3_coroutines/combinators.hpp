@@ -47,6 +47,29 @@ struct SlotAwaiter {
   }
 };
 
+// What spawn() queues: start the task and report into the slot. Dropped
+// unrun (the reactor destroyed with it queued), it reports broken_promise,
+// so whoever waits on the slot hears back rather than waiting forever.
+template <class T>
+struct StartLater {
+  StartLater(std::shared_ptr<Slot<T>> s, Task<T> t) : slot(std::move(s)), task(std::move(t)) {}
+  StartLater(StartLater&&) noexcept = default;
+  ~StartLater() {
+    if (task.valid() && slot) {
+      slot->set(std::make_exception_ptr(std::system_error(errc::broken_promise)), {});
+    }
+  }
+  void operator()() {
+    auto report = [slot = slot](std::exception_ptr error, Stored<T> value) {
+      slot->set(error, std::move(value));
+    };
+    run_detached<T>(std::move(task), std::move(report));
+  }
+
+  std::shared_ptr<Slot<T>> slot;
+  Task<T> task;
+};
+
 template <class T>
 Task<T> wait_for(std::shared_ptr<Slot<T>> slot) {
   if constexpr (std::is_void_v<T>) {
@@ -63,12 +86,7 @@ Task<T> wait_for(std::shared_ptr<Slot<T>> slot) {
 template <class T>
 Task<T> spawn(Reactor& reactor, std::string_view label, Task<T> task) {
   auto slot = std::make_shared<detail::Slot<T>>();
-  reactor.spawn(label, [slot, task = std::move(task)]() mutable {
-    auto report = [slot](std::exception_ptr error, detail::Stored<T> value) {
-      slot->set(error, std::move(value));
-    };
-    detail::run_detached<T>(std::move(task), std::move(report));
-  });
+  reactor.spawn(label, detail::StartLater<T>(slot, std::move(task)));
   return detail::wait_for(slot);
 }
 

@@ -152,6 +152,8 @@ class [[nodiscard]] Task {
   };
 
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  /// False once moved from: the frame belongs to someone else now.
+  bool valid() const noexcept { return static_cast<bool>(handle_); }
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
@@ -191,7 +193,10 @@ struct Detached {
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }  // run_detached catches all
+    // run_detached catches the task's exceptions; only its `done` callback can
+    // throw here. Rethrown, it leaves Reactor::run() as a stage-1 handler's
+    // would (this frame then stays behind: a bug is being reported).
+    void unhandled_exception() { throw; }
   };
 };
 

@@ -256,7 +256,7 @@ const BadInput bad_inputs[] = {
     {"MissingValue", {"--id"}, "--id"},
     {"UnknownFlag", {"--bogus"}, "--bogus"},
     {"FlagFollowedByANegativeNumber", {"--trace", "-5ms"}, "-5ms"},
-    {"ZeroShuffleSeed", {"--shuffle", "0"}, "--shuffle"},
+    {"NegativeShuffleSeed", {"--shuffle", "-1"}, "--shuffle"},
     {"MalformedShuffleSeed", {"--shuffle", "abc"}, "--shuffle"},
     {"TraceJsonWithoutFile", {"--trace-json"}, "--trace-json"},
     {"StrayArgument", {"stray"}, "stray"},

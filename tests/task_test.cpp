@@ -284,3 +284,68 @@ TEST_F(TaskTest, TheBacktraceIsThePathTheErrorTook) {
 
 }  // namespace
 }  // namespace evo::stage3
+
+namespace evo::stage3 {
+namespace {
+
+TEST_F(TaskTest, AHandlerCalledTwiceThrowsInsteadOfResumingTwice) {
+  auto twice = [&]() -> Task<int> {
+    co_return co_await async_call<int>([&](Handler<int> h) {
+      reactor.call_after(1s, [h = std::move(h)]() mutable {
+        h({}, 1);
+        h({}, 2);  // the bug: the coroutine is resumed already, maybe gone
+      });
+    });
+  };
+  run_task(twice());
+  EXPECT_THROW(reactor.run(), std::logic_error);
+  EXPECT_EQ(finished, 1) << "the first call resumed it, once";
+}
+
+TEST_F(TaskTest, AThrowingFinalHandlerLeavesRunLikeAStageOneHandler) {
+  bool threw = false;
+  start(sleeps(reactor, 1s, 1),
+        [](std::exception_ptr, int) { throw std::runtime_error("the caller's handler throws"); });
+  try {
+    reactor.run();
+  } catch (const std::runtime_error&) {
+    threw = true;
+  }
+  EXPECT_TRUE(threw) << "not std::terminate";
+  // On this bug path the driver's frame (with the task it owns and the
+  // handler) is left behind: a frame parked after unhandled_exception cannot
+  // free itself. Say so, then clear the counters for TearDown's check.
+  EXPECT_EQ(live_frames(), 2u);
+  EXPECT_EQ(live_handlers(), 1u);
+  detail::live_frames.store(0);
+  evo::detail::live_handler_count.store(0);
+}
+
+TEST_F(TaskTest, ATaskLeftOnADestroyedReactorHearsBrokenPromiseAndLeaksNothing) {
+  std::error_code seen;
+  int calls = 0;
+  {
+    Reactor doomed(ClockMode::virtual_time);
+    ServiceConfig config;
+    Services services(doomed, config);
+    auto fetch = [&]() -> Task<int> {
+      User user = co_await async_call<User>(&Services::fetch_user, &services, UserId{1});
+      co_return static_cast<int>(user.id);
+    };
+    Task<int> spawned = spawn(doomed, "never run", sleeps(doomed, 1s, 1));
+    start(fetch(), [&](std::exception_ptr e, int) {
+      ++calls;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::system_error& error) {
+        seen = error.code();
+      }
+    });
+  }  // destroyed with the fetch's timer and the spawn still pending
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, errc::broken_promise);
+  // TearDown checks that no frame and no handler is left.
+}
+
+}  // namespace
+}  // namespace evo::stage3

@@ -135,5 +135,24 @@ TEST(TutorBinary, ASolvedExerciseChecksAsDoneAndIsListedDone) {
   fs::remove_all(build);
 }
 
+// The acceptance path "copy the reference over your file" only works if a
+// solution names its contract header from the repository root, as the stub's
+// folder and the solutions/ folder both resolve that.
+TEST(TutorCatalog, SolutionsIncludeTheirContractFromTheRepositoryRoot) {
+  namespace fs = std::filesystem;
+  fs::path build = fs::path(EVO_BIN_DIR).parent_path();
+  auto exercises = read_catalog(build / "exercises.tsv");
+  ASSERT_GE(exercises.size(), 13u);
+  for (const Exercise& e : exercises) {
+    std::ifstream in(fs::path(EVO_SOURCE_DIR) / e.solution_file);
+    ASSERT_TRUE(in) << e.solution_file;
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    std::string contract = "#include \"" + e.folder + "/" + e.name + ".hpp\"";
+    EXPECT_NE(text.find(contract), std::string::npos)
+        << e.solution_file << " should say " << contract;
+    EXPECT_EQ(text.find("#include \"../"), std::string::npos) << e.solution_file;
+  }
+}
+
 }  // namespace
 }  // namespace evo::tutor

@@ -1,5 +1,7 @@
 #include "catalog.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -57,8 +59,12 @@ Progress Progress::load(const fs::path& file) {
     entry.status = f[1] == "done"      ? Status::done
                    : f[1] == "failing" ? Status::failing
                                        : Status::not_started;
-    entry.hints_shown = std::stoi(f[2]);
-    entry.checked_file_time = std::stoll(f[3]);
+    auto parse = [](const std::string& text, auto& out) {
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+      return ec == std::errc{} && end == text.data() + text.size();
+    };
+    if (!parse(f[2], entry.hints_shown) || !parse(f[3], entry.checked_file_time)) continue;
+    entry.hints_shown = std::clamp(entry.hints_shown, 0, 100);
     progress.entries[f[0]] = entry;
   }
   return progress;
@@ -66,6 +72,7 @@ Progress Progress::load(const fs::path& file) {
 
 void Progress::save(const fs::path& file) const {
   std::ofstream out(file);
+  if (!out) throw std::runtime_error("cannot save progress to " + file.string());
   for (const auto& [name, e] : entries) {
     out << name << '\t' << to_string(e.status) << '\t' << e.hints_shown << '\t'
         << e.checked_file_time << '\n';

@@ -54,8 +54,11 @@ bool all_say_not_done(const std::vector<CheckResult::Failure>& failures) {
 }  // namespace
 
 Status CheckResult::status() const {
+  if (timed_out) return Status::failing;
   if (compiled && !crashed && total > 0 && passed == total) return Status::done;
-  if (compiled && !crashed && all_say_not_done(failures)) return Status::not_started;
+  if (compiled && !crashed && passed == 0 && all_say_not_done(failures)) {
+    return Status::not_started;
+  }
   return Status::failing;
 }
 
@@ -99,9 +102,17 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
   fs::path report = fs::temp_directory_path() /
                     ("tutor-" + exercise.name + "-" + std::to_string(::getpid()) + ".json");
   std::string output;
-  run_command(shell_quote((paths.build / "bin" / target).string()) +
-                  " --gtest_output=json:" + shell_quote(report.string()),
-              output);
+  // A time limit: code that blocks (a sleep, a busy loop) instead of using the
+  // reactor would otherwise leave the learner staring at a silent terminal.
+  int exit_status = run_command("timeout --kill-after=5 " + std::to_string(time_limit_seconds) +
+                                    " " + shell_quote((paths.build / "bin" / target).string()) +
+                                    " --gtest_output=json:" + shell_quote(report.string()),
+                                output);
+  if (exit_status == 124 || exit_status == 137) {
+    CheckResult result;
+    result.timed_out = true;
+    return result;
+  }
   std::ifstream in(report);
   if (!in) {
     CheckResult result;
@@ -113,6 +124,12 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
   json << in.rdbuf();
   fs::remove(report);
   CheckResult result = parse_gtest_json(json.str());
+  // All checks passed, yet the program failed: it died after its report (a
+  // crash at exit, a sanitizer's leak report). That is not done.
+  if (exit_status != 0 && result.failures.empty()) {
+    result.crashed = true;
+    result.build_output = output.substr(output.size() > 1500 ? output.size() - 1500 : 0);
+  }
   // Paths from the repository root read better than absolute ones.
   std::string prefix = paths.source.string() + "/";
   for (auto& f : result.failures) {
@@ -129,6 +146,12 @@ std::string render_verdict(const Exercise& exercise, const CheckResult& result) 
   if (!result.compiled) {
     return exercise.name + ": " + file + " does not compile yet. The compiler says:\n" +
            result.build_output;
+  }
+  if (result.timed_out) {
+    return exercise.name + ": the tests did not finish within " +
+           std::to_string(time_limit_seconds) +
+           " s. Does your code wait by blocking (a sleep, a loop) instead of giving the reactor "
+           "a callback? On the virtual clock nothing moves while you block.\n";
   }
   if (result.crashed) {
     return exercise.name + ": the tests crashed before they could finish (a dangling " +

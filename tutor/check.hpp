@@ -9,6 +9,10 @@
 
 namespace evo::tutor {
 
+/// How long one exercise's tests may run: they take milliseconds on the
+/// virtual clock, so a minute means something blocks.
+inline constexpr int time_limit_seconds = 60;
+
 struct Paths {
   fs::path source;    ///< the repository
   fs::path build;     ///< the CMake build directory (holds bin/ and exercises.tsv)
@@ -23,6 +27,7 @@ struct CheckResult {
   bool compiled = true;
   std::string build_output;  ///< the compiler's first errors, when it did not compile
   bool crashed = false;      ///< the test program died before writing its report
+  bool timed_out = false;    ///< the test program ran past time_limit_seconds
   int total = 0;
   int passed = 0;
   std::vector<Failure> failures;

@@ -93,7 +93,7 @@ int hint(Tutor& t, const Exercise& e) {
     return 0;
   }
   int& shown = t.progress.entries[e.name].hints_shown;
-  int tier = std::min<int>(shown + 1, static_cast<int>(tiers.size()));
+  int tier = std::clamp(shown + 1, 1, static_cast<int>(tiers.size()));
   shown = tier;
   t.progress.save(t.paths.progress);
   std::printf("Hint %d of %zu for %s:\n\n%s\n", tier, tiers.size(), e.name.c_str(),
@@ -146,10 +146,13 @@ int watch(Tutor& t, const Exercise* current, int max_checks, bool build) {
       }
       std::printf("Next: %s (%s)\n", current->name.c_str(), current->learner_file.c_str());
     }
-    std::printf("Watching %s; save it to check again (Ctrl-C stops).\n",
-                current->learner_file.c_str());
+    bool again = max_checks == 0 || checks < max_checks;
+    if (again) {
+      std::printf("Watching %s; save it to check again (Ctrl-C stops).\n",
+                  current->learner_file.c_str());
+    }
     std::fflush(stdout);
-    return max_checks == 0 || checks < max_checks;
+    return again;
   };
   std::function<void()> arm = [&] {
     reactor.watch(fd, Interest::readable, [&] {
@@ -194,13 +197,14 @@ int main(int argc, char** argv) {
                       "check the reference solution instead (for maintainers)");
   check_cmd->add_flag("--no-build", no_build, "run what is built, without building first");
   auto* hint_cmd = app.add_subcommand("hint", "show the next hint of an exercise");
-  hint_cmd->add_option("name", name, "the exercise")->required();
+  hint_cmd->add_option("name", name, "the exercise (default: the next one)");
   auto* solution_cmd =
       app.add_subcommand("solution", "show the reference solution, once yours passes");
   solution_cmd->add_option("name", name, "the exercise")->required();
   auto* watch_cmd = app.add_subcommand("watch", "re-check the current exercise on every save");
   watch_cmd->add_option("name", name, "the exercise to start with (default: the next one)");
-  watch_cmd->add_option("--max-checks", max_checks, "stop after this many checks (0: never)");
+  watch_cmd->add_option("--max-checks", max_checks, "stop after this many checks (0: never)")
+      ->check(CLI::Range(0, 1000000));
   watch_cmd->add_flag("--no-build", no_build, "run what is built, without building first");
   app.add_subcommand("list", "the exercises and your progress (the default)");
   app.require_subcommand(0, 1);
@@ -233,7 +237,10 @@ int main(int argc, char** argv) {
       if (!exercise) return std::puts("All exercises are done."), 0;
       return t.run_check(*exercise, !no_build, solution_mode) == Status::done ? 0 : 1;
     }
-    if (*hint_cmd) return hint(t, *exercise);
+    if (*hint_cmd) {
+      if (!exercise) return std::puts("All exercises are done: no hints needed."), 0;
+      return hint(t, *exercise);
+    }
     if (*solution_cmd) return solution(t, *exercise);
     if (*watch_cmd) {
       if (!exercise) return std::puts("All exercises are done."), 0;

@@ -1,7 +1,7 @@
 // Reference solution for dropped_future. The stub started b's fetch and threw
 // its future away: the fetch ran, but its answer had nowhere to go, so the
 // stub fetched b again, after a. A future you drop is a result you lose.
-#include "../dropped_future.hpp"
+#include "stage2_futures/exercises/dropped_future.hpp"
 
 #include "stage2_futures/async_services.hpp"
 #include "stage2_futures/combinators.hpp"

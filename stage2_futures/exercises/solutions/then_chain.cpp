@@ -1,7 +1,7 @@
 // Reference solution for then_chain. A continuation that returns a future is
 // flattened, so the chain reads top to bottom; compare fetch_user_and_profile
 // in stage2_futures/workflow.cpp, which nests to keep `user` in scope.
-#include "../then_chain.hpp"
+#include "stage2_futures/exercises/then_chain.hpp"
 
 #include "stage2_futures/async_services.hpp"
 

@@ -2,7 +2,7 @@
 // promise; the race state they share says whether it is decided. It is stage
 // 1's race with a promise in place of the handler; stage2::with_timeout is
 // the same code, generic over T.
-#include "../timeout_race.hpp"
+#include "stage2_futures/exercises/timeout_race.hpp"
 
 #include <memory>
 

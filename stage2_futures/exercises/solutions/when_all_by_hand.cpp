@@ -1,7 +1,7 @@
 // Reference solution for when_all_by_hand: stage 1's join counter, with a
 // promise where stage 1 had the final handler. stage2::when_all
 // (combinators.hpp) is the same code, generic over T.
-#include "../when_all_by_hand.hpp"
+#include "stage2_futures/exercises/when_all_by_hand.hpp"
 
 #include <memory>
 

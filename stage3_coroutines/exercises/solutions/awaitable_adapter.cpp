@@ -1,6 +1,6 @@
 // Reference solution for awaitable_adapter: CallbackAwaiter in
 // stage3_coroutines/awaitable.hpp is the same thing, for any T and any op.
-#include "../awaitable_adapter.hpp"
+#include "stage3_coroutines/exercises/awaitable_adapter.hpp"
 
 namespace evo::exercises {
 

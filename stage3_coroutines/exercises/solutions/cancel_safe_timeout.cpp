@@ -4,7 +4,7 @@
 // is shared (not in a frame) because the loser may report after every frame
 // that cared about it is gone. with_timeout in combinators.hpp is the same
 // for any T.
-#include "../cancel_safe_timeout.hpp"
+#include "stage3_coroutines/exercises/cancel_safe_timeout.hpp"
 
 #include <coroutine>
 #include <exception>

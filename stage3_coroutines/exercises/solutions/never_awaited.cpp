@@ -3,7 +3,7 @@
 // task at the end freed it silently. Awaiting it after user a would fix the
 // result but make the fetches sequential (two latencies). spawn() starts the
 // work now and gives back a task that only waits for the result.
-#include "../never_awaited.hpp"
+#include "stage3_coroutines/exercises/never_awaited.hpp"
 
 #include <string>
 

@@ -2,7 +2,7 @@
 // when_all in stage3_coroutines/combinators.hpp is the hand-made version: a
 // join counter that resumes the waiting coroutine once, when the last task is
 // done (or at the first error).
-#include "../when_all_tasks.hpp"
+#include "stage3_coroutines/exercises/when_all_tasks.hpp"
 
 #include <string>
 #include <utility>
