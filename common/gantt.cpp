@@ -121,7 +121,7 @@ std::string render_gantt(const Recorder& recorder, const GanttOptions& options) 
   // The time axis: five ticks across the bar.
   std::string axis(bar_width, ' ');
   for (int tick = 0; tick <= 4; ++tick) {
-    Duration t = scale * tick / 4;
+    Duration t = scale / 4 * tick;  // divide first: scale * 4 could overflow
     std::string text = format_seconds(t);
     int at = std::min(column(t), bar_width - static_cast<int>(text.size()));
     axis.replace(at, text.size(), text);

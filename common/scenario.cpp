@@ -1,5 +1,6 @@
 #include "scenario.hpp"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -63,8 +64,10 @@ Duration sequential_time(const Scenario& s) {
       return s.delay_a + s.delay_b;
     case ScenarioKind::blocking:
       return s.delay_a + s.delay_b + s.block;
-    case ScenarioKind::fan_out:
-      return one_user * s.users;
+    case ScenarioKind::fan_out:  // saturate: 10 million users of 2 million seconds each overflow
+      return one_user.count() > Duration::max().count() / std::max<std::int64_t>(s.users, 1)
+                 ? Duration::max()
+                 : one_user * s.users;
     case ScenarioKind::chain:
     case ScenarioKind::failure:
     case ScenarioKind::timeout:
