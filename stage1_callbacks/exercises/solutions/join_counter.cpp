@@ -1,6 +1,6 @@
 // Reference solution for join_counter: stage1::fetch_all's Join, written out
 // for one step (fetch_user) instead of two.
-#include "../join_counter.hpp"
+#include "stage1_callbacks/exercises/join_counter.hpp"
 
 #include <memory>
 #include <utility>

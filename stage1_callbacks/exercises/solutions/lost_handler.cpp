@@ -1,7 +1,7 @@
 // Reference solution for lost_handler. The two fixes: the early return for a
 // bad id must answer the caller, and the error check after fetch_user must
 // stop (the `return` in `if (ec) return handler(ec, {});` is what stops).
-#include "../lost_handler.hpp"
+#include "stage1_callbacks/exercises/lost_handler.hpp"
 
 #include <utility>
 

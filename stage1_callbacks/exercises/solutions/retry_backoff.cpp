@@ -1,7 +1,7 @@
 // Reference solution for retry_backoff: a loop written as callbacks. Each try
 // and each wait is one step; the state the steps share lives in a shared_ptr
 // that every pending callback holds.
-#include "../retry_backoff.hpp"
+#include "stage1_callbacks/exercises/retry_backoff.hpp"
 
 #include <memory>
 #include <utility>

@@ -1,6 +1,6 @@
 // Reference solution for timeout_once: stage1::fetch_with_timeout's race,
 // for fetch_user alone.
-#include "../timeout_once.hpp"
+#include "stage1_callbacks/exercises/timeout_once.hpp"
 
 #include <memory>
 #include <utility>
