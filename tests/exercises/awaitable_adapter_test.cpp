@@ -11,6 +11,7 @@
 #include "common/services.hpp"
 #include "common/trace.hpp"
 #include "stage3_coroutines/task.hpp"
+#include "tests/exercises/outcome.hpp"
 
 namespace evo::exercises {
 namespace {
@@ -20,17 +21,6 @@ using stage3::live_frames;
 using stage3::Task;
 
 // What an exception says, for the failure messages.
-std::string describe(std::exception_ptr error) {
-  if (!error) return "no error";
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
-}
-
 class AwaitableAdapter : public ::testing::Test {
  protected:
   void TearDown() override {

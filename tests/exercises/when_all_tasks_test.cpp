@@ -9,23 +9,13 @@
 
 #include "common/errors.hpp"
 #include "stage3_coroutines/awaitable.hpp"
+#include "tests/exercises/outcome.hpp"
 
 namespace evo::exercises {
 namespace {
 
 using namespace std::chrono_literals;
 using stage3::live_frames;
-
-std::string describe(std::exception_ptr error) {
-  if (!error) return "no error";
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "an exception that is not a std::exception";
-  }
-}
 
 class WhenAllTasks : public ::testing::Test {
  protected:
