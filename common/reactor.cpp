@@ -4,7 +4,6 @@
 #include <cassert>
 #include <climits>
 #include <stdexcept>
-#include <system_error>
 #include <tuple>
 
 namespace evo {

@@ -25,7 +25,6 @@ template <class T, class Describe>
 Handler<T> finish(Reactor& reactor, Outcome& outcome, Describe describe_value) {
   return [&reactor, &outcome, describe_value](std::error_code ec, T value) {
     ++outcome.handler_calls;
-    outcome.finished = true;
     outcome.error = ec;
     outcome.summary = ec ? "Error: " + ec.message() : "Result: " + describe_value(value);
     reactor.log(outcome.summary);

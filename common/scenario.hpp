@@ -58,7 +58,6 @@ struct StageApi {
 
 /// What the scenario ended with, as the caller saw it.
 struct Outcome {
-  bool finished = false;  ///< the final handler ran
   int handler_calls = 0;  ///< must end as exactly 1
   std::error_code error;
   std::string summary;  ///< the result line the binaries print
