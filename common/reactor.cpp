@@ -24,7 +24,13 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
+thread_local int teardowns_running = 0;  // ~Reactor calls on this thread, nested
+
 }  // namespace
+
+bool reactor_tearing_down() noexcept {
+  return teardowns_running > 0;
+}
 
 Reactor::Reactor(ClockMode clock)
     : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {
@@ -36,6 +42,10 @@ Reactor::Reactor(ClockMode clock)
 // runs its continuation), so drain until empty, with the observer detached.
 Reactor::~Reactor() {
   observer_ = nullptr;
+  ++teardowns_running;
+  struct Done {
+    ~Done() { --teardowns_running; }
+  } done;
   while (pending() > 0) {
     auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
     ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear(), free_slots_.clear();

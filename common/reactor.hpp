@@ -51,6 +51,12 @@ struct TimerId {
   std::uint64_t seq = 0;  // 0 never names a timer
 };
 
+/// True while a Reactor on this thread is destroying the work it still held
+/// (inside ~Reactor). Stage machinery asks it so that, at teardown, what that
+/// work owned is destroyed rather than resumed or continued: Asio's rule at
+/// shutdown, and the reason a retry loop cannot keep a dying reactor alive.
+bool reactor_tearing_down() noexcept;
+
 class Reactor {
  public:
   struct Stats {

@@ -34,6 +34,7 @@
 #include "common/errors.hpp"
 #include "common/reactor.hpp"
 #include "common/services.hpp"
+#include "common/stored.hpp"
 #include "common/unique_function.hpp"
 
 namespace evo::stage2 {
@@ -47,9 +48,7 @@ namespace detail {
 
 inline std::atomic<std::size_t> live_states{0};
 
-// Future<void> still carries "a value" internally, so the machinery has one shape.
-template <class T>
-using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+using evo::Stored;  // common/stored.hpp
 
 template <class T>
 struct IsFuture : std::false_type {};

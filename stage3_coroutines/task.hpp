@@ -20,6 +20,7 @@
 #include <utility>
 #include <variant>
 
+#include "common/stored.hpp"
 #include "common/unique_function.hpp"
 
 namespace evo::stage3 {
@@ -31,8 +32,7 @@ namespace detail {
 
 inline std::atomic<std::size_t> live_frames{0};
 
-template <class T>
-using Stored = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+using evo::Stored;  // common/stored.hpp
 
 // What every coroutine frame of this stage carries: the frame counter, and
 // what an async backtrace needs to name it (which coroutine, where it waits).
