@@ -1,9 +1,10 @@
 #pragma once
 // The services' callback API (common/services.hpp), wrapped to return futures.
-// Each wrapper is the whole trick of stage 2: a promise stands in for the handler.
+// Each wrapper is the whole trick of stage 2: a promise stands in for the handler
+// (make_future, from_callbacks.hpp).
 
 #include "common/services.hpp"
-#include "future.hpp"
+#include "from_callbacks.hpp"
 
 namespace evo::stage2 {
 

@@ -1,14 +1,39 @@
 #pragma once
-// Combinators on futures: when_all (a vector, or a list) and with_timeout.
-// They are stage 1's join counter and race, written once, generically.
+// Combinators on futures: spawn, when_all (a vector, or a list), with_timeout,
+// and the loops repeat and do_until. They are stage 1's task start, join
+// counter, race and re-arming handler, written once, generically.
 
 #include <memory>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
+#include "common/reactor.hpp"
 #include "future.hpp"
 
 namespace evo::stage2 {
+
+/// Runs f() as a new task under `label` (Reactor::spawn); f returns a Future<U>.
+template <class F>
+auto spawn(Reactor& reactor, std::string_view label, F f) -> std::invoke_result_t<F&> {
+  using U = typename std::invoke_result_t<F&>::value_type;
+  Promise<U> promise;
+  Future<U> future = promise.get_future();
+  reactor.spawn(label, [f = std::move(f), promise = std::move(promise)]() mutable {
+    try {
+      f().forward_to(std::move(promise));
+    } catch (...) {
+      // f threw: its exception leaves Reactor::run(). Drop the promise here,
+      // so that its continuation is destroyed unrun rather than run with
+      // broken_promise from a destructor while the exception unwinds.
+      detail::DropScope dropping;
+      Promise<U> doomed = std::move(promise);
+      throw;
+    }
+  });
+  return future;
+}
 
 /// Completes with every value, in input order, once all have arrived; or with
 /// the first error as soon as it arrives (the later results are dropped).
@@ -92,7 +117,7 @@ Future<T> with_timeout(Reactor& reactor, Future<T> future, Duration timeout) {
     reactor.cancel(race->timer);
     race->promise.complete(ec, std::move(value));
   });
-  if (race->done) return result;  // it was ready already: no race to run
+  if (race->done) return result;  // it answered already: no race to run
   race->timer = reactor.call_after(
       timeout,
       [race] {
@@ -102,6 +127,57 @@ Future<T> with_timeout(Reactor& reactor, Future<T> future, Duration timeout) {
       },
       "timeout");
   return result;
+}
+
+/// What a repeat() step answers: go round again, or stop.
+enum class Repeat { again, stop };
+
+namespace detail {
+
+template <class Loop>
+void next_round(std::shared_ptr<Loop> loop) {
+  Future<Repeat> step = loop->step();
+  std::move(step).on_complete([loop = std::move(loop)](std::error_code ec, Repeat next) mutable {
+    if (ec) return loop->done.set_error(ec);
+    if (next == Repeat::stop) return loop->done.set_value();
+    // Not a nested call that grows: if `step` answered at once, the
+    // trampoline (future.cpp) runs this round after the current one returns.
+    next_round(std::move(loop));
+  });
+}
+
+}  // namespace detail
+
+/// The stage-2 way to loop (Seastar's repeat): calls step() (which returns a
+/// Future<Repeat>), waits for it, and again, until a step answers
+/// Repeat::stop; then the returned future completes. A step's error ends the
+/// loop with that error.
+///
+/// Why not recursion, `step().then([] { return loop(); })`? Each iteration's
+/// `then` would wait for the next iteration's future: every state stays alive
+/// until the last step, and then they complete one by one. Here each round's
+/// future is consumed by the next round: a loop keeps one state per step in
+/// flight, whatever its length.
+template <class F>
+Future<void> repeat(F step) {
+  struct Loop {
+    F step;
+    Promise<void> done;
+  };
+  auto loop = std::make_shared<Loop>(std::move(step));
+  Future<void> result = loop->done.get_future();
+  detail::next_round(std::move(loop));
+  return result;
+}
+
+/// Seastar's do_until: until stop() says true, runs step() (a Future<void>)
+/// and waits for it. stop() is asked before every step, the first included.
+template <class Stop, class F>
+Future<void> do_until(Stop stop, F step) {
+  return repeat([stop = std::move(stop), step = std::move(step)]() mutable {
+    if (stop()) return make_ready_future(Repeat::stop);
+    return step().then([] { return Repeat::again; });
+  });
 }
 
 }  // namespace evo::stage2

@@ -1,39 +1,43 @@
 #pragma once
-// Stage 2's machinery: Promise<T> and Future<T>, written on callbacks alone.
+// Stage 2's core type: Promise<T> and Future<T>, written on callbacks alone.
+// The bridge from a callback API is from_callbacks.hpp (make_future,
+// sleep_for); spawn, when_all, with_timeout and the loops are combinators.hpp.
 //
 // A Future is a place where ONE callback waits for ONE result. The producer
 // holds the Promise and calls set_value / set_error once; the consumer calls
-// then(...) once. Whichever comes second runs the callback, right there, on
-// its own stack: there are no threads here and no extra trip through the
-// reactor, so stage 2 makes exactly the reactor events stage 1 makes.
+// then(...) (or catch_error, or on_complete) once. Whichever comes second
+// starts the callback, on the spot: there are no threads here and no extra
+// trip through the reactor, so stage 2 makes exactly the reactor events
+// stage 1 makes.
+//
+// "On the spot" has one refinement, the trampoline (future.cpp). While one
+// continuation runs, a continuation it makes ready (by completing a promise,
+// or by calling then() on a future that is ready) waits in a small queue and
+// runs as soon as the running one returns, still inside the same reactor
+// callback. So a chain of a million links completed at once runs as a loop,
+// not as a million nested calls: the stack stays flat in every build.
 //
 // Errors travel as std::error_code (Asio's convention, as in stage 1): an
 // error skips every then() down the chain to the first catch_error() or
-// on_complete(). Continuations should not throw. If one does, the exception
-// leaves the callback that completed the promise, and so Reactor::run(); and
-// the promise it was to complete is destroyed on the way out, so the rest of
-// the chain hears errc::broken_promise (from a destructor: a continuation
-// that throws again there ends the program).
+// on_complete().
 //
-// If the future is already complete when then() is called, the continuation
-// runs immediately, inside then(), before then() returns. That is stage 3's
-// await_ready fast path: no suspension and no reactor event.
+// A promise destroyed without a result breaks its future: the continuation
+// runs with errc::broken_promise. Two exceptions, where running user code
+// would be wrong: while a reactor tears down (reactor_tearing_down()), and
+// when a continuation throws. Then the continuations waiting on such promises
+// are destroyed without running, as Asio destroys the handlers of a dying
+// io_context. A throwing continuation's exception leaves the call that
+// completed the promise (and so Reactor::run()); continuations should not throw.
 
 #include <atomic>
-#include <cassert>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
-#include <tuple>
 #include <type_traits>
 #include <utility>
-#include <variant>
-#include <vector>
 
 #include "common/errors.hpp"
-#include "common/reactor.hpp"
-#include "common/services.hpp"
 #include "common/stored.hpp"
 #include "common/unique_function.hpp"
 
@@ -57,41 +61,79 @@ struct IsFuture<Future<T>> : std::true_type {
   using value_type = T;
 };
 
+// What the trampoline queue holds: a state of any T whose callback is due.
+class StateBase : public std::enable_shared_from_this<StateBase> {
+ public:
+  virtual ~StateBase() = default;
+  /// Runs the waiting callback with the result, or destroys it unrun if dropped.
+  virtual void run_callback() = 0;
+
+  bool ready = false;    // a result (or a drop) has arrived
+  bool dropped = false;  // the callback is to be destroyed, never run
+  bool future_taken = false;
+  std::error_code error;
+};
+
+/// Runs `state`'s callback now; or, if a continuation is running on this
+/// thread, queues it to run right after that one returns (future.cpp).
+void schedule(std::shared_ptr<StateBase> state);
+
+/// True while abandoned promises drop their continuations instead of
+/// breaking them: during a reactor's teardown, or inside a DropScope.
+bool dropping() noexcept;
+
+/// Marks a scope in which abandoned promises drop their continuations.
+class DropScope {
+ public:
+  DropScope() noexcept;
+  ~DropScope();
+  DropScope(const DropScope&) = delete;
+  DropScope& operator=(const DropScope&) = delete;
+};
+
 // The shared state: the one heap object a future costs. The promise and the
 // future each hold a reference; the callback, once set, holds the next link.
 template <class T>
-struct State {
+class State final : public StateBase {
+ public:
   using Callback = UniqueFunction<void(std::error_code, Stored<T>)>;
 
   State() { live_states.fetch_add(1, std::memory_order_relaxed); }
-  ~State() { live_states.fetch_sub(1, std::memory_order_relaxed); }
+  ~State() override { live_states.fetch_sub(1, std::memory_order_relaxed); }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
-  // The promise side: the second of complete() and set_callback() runs the callback.
+  // The second of complete() and set_callback() schedules the callback.
   void complete(std::error_code ec, Stored<T> v) {
-    assert(!ready && "a promise is completed once");
     ready = true;
-    if (callback) {
-      Callback run = std::move(callback);
-      run(ec, std::move(v));  // inline, in the completing callback: no post
-    } else {
-      error = ec;
-      value = std::move(v);
-    }
+    error = ec;
+    value.emplace(std::move(v));
+    if (callback) schedule(shared_from_this());
   }
 
   void set_callback(Callback cb) {
-    assert(!callback && "a future is consumed once");
-    if (ready) {
-      cb(error, std::move(*value));  // already complete: run right away
-    } else {
-      callback = std::move(cb);
-    }
+    callback = std::move(cb);
+    if (ready) schedule(shared_from_this());
   }
 
-  bool ready = false;
-  std::error_code error;
+  // No result will come, and nobody may hear about it.
+  void drop() {
+    ready = dropped = true;
+    error = errc::broken_promise;
+    if (callback) schedule(shared_from_this());
+  }
+
+  void run_callback() override {
+    Callback run = std::move(callback);
+    if (dropped) {
+      DropScope dropping;  // the promises `run` owns drop their continuations too
+      run = nullptr;
+      return;
+    }
+    run(error, std::move(*value));
+  }
+
+ private:
   std::optional<Stored<T>> value;
   Callback callback;
 };
@@ -112,22 +154,32 @@ inline std::size_t live_states() noexcept {
   return detail::live_states.load(std::memory_order_relaxed);
 }
 
-/// The producer's end. Move-only; completing it twice is a bug (it throws).
-/// Destroyed without a result, it completes the future with errc::broken_promise.
+/// The producer's end. Move-only. Completing it twice, or calling get_future
+/// twice, is a bug in the caller: it throws std::logic_error.
+/// Destroyed without a result, it completes the future with errc::broken_promise
+/// (or drops its continuation: see the top of this file).
 template <class T>
 class Promise {
  public:
   Promise() : state_(std::make_shared<detail::State<T>>()) {}
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
-    abandon();
-    state_ = std::move(other.state_);
+    if (this != &other) {
+      abandon();
+      state_ = std::move(other.state_);
+    }
     return *this;
   }
   ~Promise() { abandon(); }
 
   /// The consumer's end; call once.
-  Future<T> get_future() { return Future<T>(state_); }
+  Future<T> get_future() {
+    if (!state_ || state_->future_taken) {
+      throw std::logic_error("Promise::get_future called twice (or after a move)");
+    }
+    state_->future_taken = true;
+    return Future<T>(state_);
+  }
 
   template <class... V>
   void set_value(V&&... v) {
@@ -136,28 +188,40 @@ class Promise {
   void set_error(std::error_code ec) { complete(ec, detail::Stored<T>{}); }
   /// Asio-handler shape: (error, value). Lets a Promise stand in for a handler.
   void complete(std::error_code ec, detail::Stored<T> value) {
-    // A second completion is a bug in the caller; an exception (rather than an
-    // abort) lets a test report it and the loop survive it.
-    if (!state_) throw std::logic_error("Promise completed twice (or after a move)");
-    std::shared_ptr<detail::State<T>> state = std::move(state_);  // we are done with it
+    // An exception (rather than an abort) lets a test report the bug and the
+    // loop survive it.
+    if (!state_ || state_->ready)
+      throw std::logic_error("Promise completed twice (or after a move)");
+    auto state = state_;  // the continuation may destroy this promise: keep the state
     state->complete(ec, std::move(value));
   }
 
  private:
-  void abandon() {
-    if (state_ && !state_->ready) set_error(errc::broken_promise);
+  void abandon() noexcept {
+    if (!state_ || state_->ready) return;
+    if (detail::dropping()) {
+      state_->drop();
+    } else {
+      state_->complete(errc::broken_promise, detail::Stored<T>{});
+    }
   }
 
   std::shared_ptr<detail::State<T>> state_;
 };
 
-/// The consumer's end. Move-only, and consumed by then / catch_error / on_complete.
+/// The consumer's end. Move-only, and consumed by then / catch_error /
+/// on_complete / forward_to: a second use throws std::logic_error.
 template <class T>
 class Future {
  public:
   using value_type = T;
 
   Future() = default;
+  Future(Future&&) noexcept = default;
+  Future& operator=(Future&&) noexcept = default;
+  Future(const Future&) = delete;
+  Future& operator=(const Future&) = delete;
+
   bool valid() const noexcept { return state_ != nullptr; }
   bool is_ready() const noexcept { return state_ && state_->ready; }
 
@@ -208,7 +272,7 @@ class Future {
   /// The end of a chain, back in stage 1's world: handler(error, value), once.
   template <class H>
   void on_complete(H handler) && {
-    std::exchange(state_, nullptr)->set_callback(std::move(handler));
+    take_state()->set_callback(std::move(handler));
   }
 
   /// Completes `promise` with whatever this future completes with.
@@ -223,12 +287,18 @@ class Future {
   friend class Promise<T>;
   explicit Future(std::shared_ptr<detail::State<T>> state) : state_(std::move(state)) {}
 
+  std::shared_ptr<detail::State<T>> take_state() {
+    if (!state_) throw std::logic_error("Future consumed twice (or after a move)");
+    return std::exchange(state_, nullptr);
+  }
+
   // then and catch_error in one shape: a new promise, completed by `step`.
   template <class U, class Step>
   Future<U> chain(Step step) {
+    std::shared_ptr<detail::State<T>> state = take_state();
     Promise<U> next;
     Future<U> result = next.get_future();
-    std::move(*this).on_complete(
+    state->set_callback(
         [step = std::move(step), next = std::move(next)](
             std::error_code ec, detail::Stored<T> v) mutable { step(ec, std::move(v), next); });
     return result;
@@ -240,41 +310,23 @@ class Future {
 template <class T>
 Future<std::decay_t<T>> make_ready_future(T&& value) {
   Promise<std::decay_t<T>> promise;
-  Future<std::decay_t<T>> future = promise.get_future();
   promise.set_value(std::forward<T>(value));
-  return future;
+  return promise.get_future();
 }
 
-/// Turns a callback-style operation op(handler) into a future: the bridge
-/// from the services' API (stage 1's world) into stage 2's.
-template <class T, class Op>
-Future<T> make_future(Op op) {
-  Promise<T> promise;
-  Future<T> future = promise.get_future();
-  op(Handler<T>([promise = std::move(promise)](std::error_code ec, T value) mutable {
-    promise.complete(ec, std::move(value));
-  }));
-  return future;
-}
-
-/// A future that completes after `delay`, through a reactor timer.
-inline Future<void> sleep_for(Reactor& reactor, Duration delay) {
+inline Future<void> make_ready_future() {
   Promise<void> promise;
-  Future<void> future = promise.get_future();
-  reactor.call_after(delay, [promise = std::move(promise)]() mutable { promise.set_value(); });
-  return future;
+  promise.set_value();
+  return promise.get_future();
 }
 
-/// Runs f() as a new task under `label` (Reactor::spawn); f returns a Future<U>.
-template <class F>
-auto spawn(Reactor& reactor, std::string_view label, F f) -> std::invoke_result_t<F&> {
-  using U = typename std::invoke_result_t<F&>::value_type;
-  Promise<U> promise;
-  Future<U> future = promise.get_future();
-  reactor.spawn(label, [f = std::move(f), promise = std::move(promise)]() mutable {
-    f().forward_to(std::move(promise));
-  });
-  return future;
+/// A future that has failed already: what a catch_error handler returns to
+/// pass an error on.
+template <class T>
+Future<T> make_error_future(std::error_code ec) {
+  Promise<T> promise;
+  promise.set_error(ec);
+  return promise.get_future();
 }
 
 }  // namespace evo::stage2

@@ -2,16 +2,39 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/services.hpp"
 #include "common/trace.hpp"
-#include "stage2_futures/combinators.hpp"
+#include "stage2_futures/from_callbacks.hpp"
 
 namespace evo::stage2 {
 namespace {
 
 using namespace std::chrono_literals;
+
+// How far apart the deepest and the shallowest frames that called note()
+// were: small when a chain runs as a loop, huge (or a crash) when each link
+// calls the next one.
+class StackSpan {
+ public:
+  void note() {
+    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    low_ = std::min(low_, here);
+    high_ = std::max(high_, here);
+  }
+  std::size_t bytes() const { return high_ - low_; }
+
+ private:
+  std::uintptr_t low_ = UINTPTR_MAX;
+  std::uintptr_t high_ = 0;
+};
+
+constexpr std::size_t flat_stack = 64 * 1024;
 
 // Every test must leave no shared state behind.
 class FutureTest : public ::testing::Test {
@@ -140,93 +163,6 @@ TEST_F(FutureTest, FutureOfVoidChains) {
   EXPECT_EQ(step, 2);
 }
 
-TEST_F(FutureTest, WhenAllKeepsInputOrderWhateverTheCompletionOrder) {
-  std::vector<Promise<int>> promises(3);
-  std::vector<Future<int>> futures;
-  for (auto& p : promises) futures.push_back(p.get_future());
-  std::vector<int> seen;
-  when_all(std::move(futures)).then([&](std::vector<int> all) { seen = all; });
-  promises[2].set_value(30);
-  promises[0].set_value(10);
-  EXPECT_TRUE(seen.empty());
-  promises[1].set_value(20);
-  EXPECT_EQ(seen, (std::vector<int>{10, 20, 30}));
-}
-
-TEST_F(FutureTest, WhenAllFailsOnTheFirstErrorAndOnlyOnce) {
-  std::vector<Promise<int>> promises(3);
-  std::vector<Future<int>> futures;
-  for (auto& p : promises) futures.push_back(p.get_future());
-  int calls = 0;
-  std::error_code seen;
-  when_all(std::move(futures)).on_complete([&](std::error_code ec, std::vector<int>) {
-    ++calls;
-    seen = ec;
-  });
-  promises[1].set_error(errc::profile_not_found);
-  EXPECT_EQ(calls, 1) << "the first error answers at once";
-  promises[0].set_error(errc::user_not_found);
-  promises[2].set_value(3);
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(seen, errc::profile_not_found);
-}
-
-TEST_F(FutureTest, WhenAllOfNothingIsReady) {
-  EXPECT_TRUE(when_all(std::vector<Future<int>>{}).is_ready());
-}
-
-TEST_F(FutureTest, VariadicWhenAllGivesATuple) {
-  Promise<int> a;
-  Promise<std::string> b;
-  std::tuple<int, std::string> seen;
-  when_all(a.get_future(), b.get_future()).then([&](std::tuple<int, std::string> t) { seen = t; });
-  b.set_value("b");
-  a.set_value(1);
-  EXPECT_EQ(seen, std::make_tuple(1, std::string("b")));
-}
-
-TEST_F(FutureTest, VariadicWhenAllFailsOnTheFirstError) {
-  Promise<int> a;
-  Promise<std::string> b;
-  std::error_code seen;
-  when_all(a.get_future(), b.get_future())
-      .on_complete([&](std::error_code ec, std::tuple<int, std::string>) { seen = ec; });
-  a.set_error(errc::timeout);
-  b.set_value("late");
-  EXPECT_EQ(seen, errc::timeout);
-}
-
-TEST_F(FutureTest, WithTimeoutGivesTimeoutAndDropsTheLateValue) {
-  Reactor reactor(ClockMode::virtual_time);
-  Promise<int> slow;
-  Future<int> future = slow.get_future();
-  reactor.call_after(2s, [&] { slow.set_value(1); });
-  int calls = 0;
-  std::error_code seen;
-  Duration at{};
-  with_timeout(reactor, std::move(future), 1s).on_complete([&](std::error_code ec, int) {
-    ++calls;
-    seen = ec;
-    at = reactor.now();
-  });
-  reactor.run();
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(seen, errc::timeout);
-  EXPECT_EQ(at, 1s);
-}
-
-TEST_F(FutureTest, WithTimeoutCancelsTheTimerWhenTheValueWins) {
-  Reactor reactor(ClockMode::virtual_time);
-  int seen = 0;
-  with_timeout(reactor, sleep_for(reactor, 1s).then([] { return 7; }), 5s).then([&](int v) {
-    seen = v;
-  });
-  reactor.run();
-  EXPECT_EQ(seen, 7);
-  EXPECT_EQ(reactor.now(), 1s) << "the 5 s timer was cancelled, so the loop did not wait for it";
-  EXPECT_EQ(reactor.stats().timers_cancelled, 1u);
-}
-
 TEST_F(FutureTest, ThenAddsNoReactorEvents) {
   // A chain of continuations is still one timer and one callback for the loop:
   // exactly what a stage-1 handler makes.
@@ -245,31 +181,189 @@ TEST_F(FutureTest, ThenAddsNoReactorEvents) {
   EXPECT_EQ(with_callback, with_future);
 }
 
-TEST_F(FutureTest, MakeFutureBridgesTheCallbackServices) {
-  Reactor reactor(ClockMode::virtual_time);
-  Services services(reactor, {});
-  std::string name;
-  make_future<User>([&](Handler<User> h) {
-    services.fetch_user(3, std::move(h));
-  }).then([&](User user) { name = user.name; });
-  EXPECT_EQ(name, "");
-  reactor.run();
-  EXPECT_FALSE(name.empty());
-  EXPECT_EQ(reactor.now(), services.config().user_latency);
+TEST_F(FutureTest, CompletingAPromiseTwiceThrowsLogicError) {
+  Promise<int> promise;
+  promise.set_value(1);
+  EXPECT_THROW(promise.set_value(2), std::logic_error);
+  EXPECT_THROW(promise.set_error(errc::timeout), std::logic_error);
 }
 
-TEST_F(FutureTest, SpawnRunsTheWorkUnderItsOwnLabel) {
-  Reactor reactor(ClockMode::virtual_time);
-  std::string label;
+TEST_F(FutureTest, GetFutureTwiceThrowsLogicError) {
+  Promise<int> promise;
+  Future<int> future = promise.get_future();
+  try {
+    promise.get_future();
+    ADD_FAILURE() << "a second get_future() returned";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "Promise::get_future called twice (or after a move)");
+  }
+  Promise<int> moved_from;
+  Promise<int> taken = std::move(moved_from);
+  EXPECT_THROW(moved_from.get_future(), std::logic_error);
+}
+
+TEST_F(FutureTest, GetFutureAfterTheResultGivesAReadyFuture) {
+  Promise<int> promise;
+  promise.set_value(3);
   int seen = 0;
-  spawn(reactor, "worker", [&] {
-    label = reactor.current_label();
-    return make_ready_future(5);
-  }).then([&](int v) { seen = v; });
-  EXPECT_EQ(seen, 0) << "spawn only queues the work";
-  reactor.run();
-  EXPECT_EQ(label, "worker");
-  EXPECT_EQ(seen, 5);
+  promise.get_future().then([&](int v) { seen = v; });
+  EXPECT_EQ(seen, 3);
+}
+
+TEST_F(FutureTest, AFutureConsumedTwiceThrowsLogicError) {
+  Promise<int> promise;
+  Future<int> future = promise.get_future();
+  std::move(future).then([](int) {});
+  try {
+    std::move(future).then([](int) {});
+    ADD_FAILURE() << "a second then() returned";
+  } catch (const std::logic_error& e) {
+    EXPECT_STREQ(e.what(), "Future consumed twice (or after a move)");
+  }
+  EXPECT_THROW(std::move(future).on_complete([](std::error_code, int) {}), std::logic_error);
+  EXPECT_THROW(std::move(future).catch_error([](std::error_code) { return 0; }), std::logic_error);
+  EXPECT_THROW(std::move(future).forward_to(Promise<int>()), std::logic_error);
+}
+
+TEST_F(FutureTest, AMovedFromFutureThrowsLogicError) {
+  Future<int> future = make_ready_future(1);
+  Future<int> taken = std::move(future);
+  EXPECT_FALSE(future.valid());
+  EXPECT_THROW(std::move(future).then([](int) {}), std::logic_error);
+  EXPECT_THROW(Future<int>().on_complete([](std::error_code, int) {}), std::logic_error);
+}
+
+// Synchronous completion: one set_value completes a million links. Each link
+// used to complete the next by a nested call; the trampoline makes it a loop.
+TEST_F(FutureTest, AMillionLinkChainCompletedAtTheEndRunsInConstantStack) {
+  constexpr int links = 1'000'000;
+  Promise<int> first;
+  Future<int> chain = first.get_future();
+  StackSpan stack;
+  for (int i = 0; i < links; ++i) {
+    chain = std::move(chain).then([&stack](int v) {
+      stack.note();
+      return v + 1;
+    });
+  }
+  int seen = -1;
+  std::move(chain).then([&](int v) { seen = v; });
+  first.set_value(0);
+  EXPECT_EQ(seen, links);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+TEST_F(FutureTest, AMillionThensOnReadyFuturesRunInConstantStack) {
+  constexpr int links = 1'000'000;
+  Future<int> chain = make_ready_future(0);
+  StackSpan stack;
+  for (int i = 0; i < links; ++i) {
+    chain = std::move(chain).then([&stack](int v) {
+      stack.note();
+      return make_ready_future(v + 1);
+    });
+  }
+  int seen = -1;
+  std::move(chain).then([&](int v) { seen = v; });
+  EXPECT_EQ(seen, links);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+// A loop written as then() recursion, on steps that complete at once. It runs
+// in constant stack (each step is queued behind the one running), but keeps a
+// state per iteration: combinators.hpp's repeat is the way to loop.
+Future<int> count_down(int n, StackSpan& stack) {
+  return make_ready_future(n).then([&stack](int left) {
+    stack.note();
+    return left == 0 ? make_ready_future(0) : count_down(left - 1, stack);
+  });
+}
+
+TEST_F(FutureTest, ThenRecursionOnReadyFuturesRunsInConstantStack) {
+  StackSpan stack;
+  int seen = -1;
+  count_down(100'000, stack).then([&](int v) { seen = v; });
+  EXPECT_EQ(seen, 0);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+TEST_F(FutureTest, WhileAContinuationRunsTheOnesItReadiesRunRightAfterIt) {
+  Promise<void> outer;
+  Promise<void> inner;
+  std::vector<std::string> order;
+  inner.get_future().then([&] { order.push_back("inner's continuation"); });
+  outer.get_future().then([&] {
+    inner.set_value();
+    order.push_back("rest of outer's continuation");
+  });
+  outer.set_value();
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"rest of outer's continuation", "inner's continuation"}));
+}
+
+// A continuation that throws: its exception leaves the completing call, and
+// the rest of its chain is destroyed unrun, not run with broken_promise on
+// the way out.
+TEST_F(FutureTest, AThrowingContinuationDropsTheRestOfItsChain) {
+  Promise<int> start;
+  std::vector<std::error_code> heard;
+  start.get_future()
+      .then([](int) -> int { throw std::runtime_error("refused"); })
+      .then([](int v) { return v; })
+      .on_complete([&](std::error_code ec, int) { heard.push_back(ec); });
+  EXPECT_THROW(start.set_value(1), std::runtime_error);
+  EXPECT_TRUE(heard.empty()) << heard.front().message();
+}
+
+TEST_F(FutureTest, AfterAThrowingContinuationTheNextCompletionRunsNormally) {
+  Promise<int> first;
+  first.get_future().then([](int) { throw std::runtime_error("refused"); });
+  EXPECT_THROW(first.set_value(1), std::runtime_error);
+  Promise<int> second;
+  int seen = 0;
+  second.get_future().then([&](int v) { seen = v; });
+  second.set_value(2);
+  EXPECT_EQ(seen, 2) << "the trampoline is left ready for the next completion";
+}
+
+// Teardown (Asio's policy): a promise destroyed by ~Reactor drops its
+// continuation. A retry loop that treats every error, broken_promise
+// included, as "wait and try again" would otherwise re-arm forever; the
+// counter gives up after 1000 so that the test fails rather than hangs.
+Future<void> retry_forever(Reactor& reactor, int& retries) {
+  return sleep_for(reactor, 1s)
+      .then([&reactor, &retries] { return retry_forever(reactor, retries); })  // suspends
+      .catch_error([&reactor, &retries](std::error_code) {
+        if (++retries >= 1000) return make_ready_future();
+        return retry_forever(reactor, retries);
+      });
+}
+
+TEST_F(FutureTest, AReactorDestroyedUnderARetryLoopEndsAndRunsNoContinuation) {
+  int retries = 0;
+  bool finished = false;
+  {
+    Reactor reactor(ClockMode::virtual_time);
+    retry_forever(reactor, retries).on_complete([&](std::error_code, std::monostate) {
+      finished = true;
+    });
+  }
+  EXPECT_EQ(retries, 0) << "teardown ran the loop's error path";
+  EXPECT_FALSE(finished);
+  EXPECT_EQ(live_states(), 0u);
+  EXPECT_EQ(live_handlers(), 0u);
+}
+
+TEST_F(FutureTest, AReactorDestroyedUnderAMillionLinkChainDropsItInConstantStack) {
+  bool finished = false;
+  {
+    Reactor reactor(ClockMode::virtual_time);
+    Future<int> chain = sleep_for(reactor, 1s).then([] { return 0; });
+    for (int i = 0; i < 1'000'000; ++i) chain = std::move(chain).then([](int v) { return v + 1; });
+    std::move(chain).on_complete([&](std::error_code, int) { finished = true; });
+  }
+  EXPECT_FALSE(finished);
+  EXPECT_EQ(live_states(), 0u);
 }
 
 }  // namespace

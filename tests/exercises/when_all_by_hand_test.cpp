@@ -8,6 +8,7 @@
 
 #include "common/reactor.hpp"
 #include "common/trace.hpp"
+#include "stage2_futures/from_callbacks.hpp"
 
 namespace evo::exercises {
 namespace {

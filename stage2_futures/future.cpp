@@ -1,0 +1,70 @@
+#include "future.hpp"
+
+#include <deque>
+
+#include "common/reactor.hpp"
+
+namespace evo::stage2::detail {
+namespace {
+
+// The trampoline. Without it, completing a promise calls its continuation,
+// which completes the next promise, which calls the next continuation...: a
+// chain of N links completed at once is N nested calls, and a long one
+// overflows the stack. (A compiler may turn some of those calls into jumps
+// in an optimised build, never in a Debug one.) With it, the first
+// continuation due on this thread runs here, and any continuation that comes
+// due while it runs is queued and run by the loop below, after it returns:
+// the same continuations, in the same reactor callback, one after another
+// instead of one inside another.
+struct Trampoline {
+  std::deque<std::shared_ptr<StateBase>> queue;
+  bool running = false;
+  int drop_scopes = 0;
+};
+
+thread_local Trampoline trampoline;
+
+void run_front(Trampoline& t) {
+  std::shared_ptr<StateBase> state = std::move(t.queue.front());
+  t.queue.pop_front();
+  state->run_callback();
+}
+
+}  // namespace
+
+void schedule(std::shared_ptr<StateBase> state) {
+  Trampoline& t = trampoline;
+  t.queue.push_back(std::move(state));
+  if (t.running) return;  // the loop below, further up this stack, will run it
+  t.running = true;
+  try {
+    while (!t.queue.empty()) run_front(t);
+  } catch (...) {
+    // A continuation threw. What it was to complete has been abandoned on the
+    // way here (and queued); nothing more runs: every queued continuation is
+    // destroyed unrun, then the exception goes on to whoever completed the
+    // first promise (in the end, Reactor::run()).
+    DropScope dropping;
+    while (!t.queue.empty()) {
+      t.queue.front()->dropped = true;
+      run_front(t);
+    }
+    t.running = false;
+    throw;
+  }
+  t.running = false;
+}
+
+bool dropping() noexcept {
+  return reactor_tearing_down() || trampoline.drop_scopes > 0;
+}
+
+DropScope::DropScope() noexcept {
+  ++trampoline.drop_scopes;
+}
+
+DropScope::~DropScope() {
+  --trampoline.drop_scopes;
+}
+
+}  // namespace evo::stage2::detail

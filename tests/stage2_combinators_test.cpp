@@ -1,0 +1,272 @@
+#include "stage2_futures/combinators.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "stage2_futures/from_callbacks.hpp"
+
+namespace evo::stage2 {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How far apart the deepest and the shallowest frames that called note()
+// were (as in future_test.cpp).
+class StackSpan {
+ public:
+  void note() {
+    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+    low_ = std::min(low_, here);
+    high_ = std::max(high_, here);
+  }
+  std::size_t bytes() const { return high_ - low_; }
+
+ private:
+  std::uintptr_t low_ = UINTPTR_MAX;
+  std::uintptr_t high_ = 0;
+};
+
+constexpr std::size_t flat_stack = 64 * 1024;
+
+class CombinatorsTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    EXPECT_EQ(live_states(), 0u) << "a future's shared state leaked";
+    EXPECT_EQ(live_handlers(), 0u);
+  }
+};
+
+TEST_F(CombinatorsTest, WhenAllKeepsInputOrderWhateverTheCompletionOrder) {
+  std::vector<Promise<int>> promises(3);
+  std::vector<Future<int>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  std::vector<int> seen;
+  when_all(std::move(futures)).then([&](std::vector<int> all) { seen = all; });
+  promises[2].set_value(30);
+  promises[0].set_value(10);
+  EXPECT_TRUE(seen.empty());
+  promises[1].set_value(20);
+  EXPECT_EQ(seen, (std::vector<int>{10, 20, 30}));
+}
+
+TEST_F(CombinatorsTest, WhenAllFailsOnTheFirstErrorAndOnlyOnce) {
+  std::vector<Promise<int>> promises(3);
+  std::vector<Future<int>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  int calls = 0;
+  std::error_code seen;
+  when_all(std::move(futures)).on_complete([&](std::error_code ec, std::vector<int>) {
+    ++calls;
+    seen = ec;
+  });
+  promises[1].set_error(errc::profile_not_found);
+  EXPECT_EQ(calls, 1) << "the first error answers at once";
+  promises[0].set_error(errc::user_not_found);
+  promises[2].set_value(3);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, errc::profile_not_found);
+}
+
+TEST_F(CombinatorsTest, WhenAllOfNothingIsReady) {
+  EXPECT_TRUE(when_all(std::vector<Future<int>>{}).is_ready());
+}
+
+TEST_F(CombinatorsTest, VariadicWhenAllGivesATuple) {
+  Promise<int> a;
+  Promise<std::string> b;
+  std::tuple<int, std::string> seen;
+  when_all(a.get_future(), b.get_future()).then([&](std::tuple<int, std::string> t) { seen = t; });
+  b.set_value("b");
+  a.set_value(1);
+  EXPECT_EQ(seen, std::make_tuple(1, std::string("b")));
+}
+
+TEST_F(CombinatorsTest, VariadicWhenAllFailsOnTheFirstError) {
+  Promise<int> a;
+  Promise<std::string> b;
+  std::error_code seen;
+  when_all(a.get_future(), b.get_future())
+      .on_complete([&](std::error_code ec, std::tuple<int, std::string>) { seen = ec; });
+  a.set_error(errc::timeout);
+  b.set_value("late");
+  EXPECT_EQ(seen, errc::timeout);
+}
+
+TEST_F(CombinatorsTest, WithTimeoutGivesTimeoutAndDropsTheLateValue) {
+  Reactor reactor(ClockMode::virtual_time);
+  Promise<int> slow;
+  Future<int> future = slow.get_future();
+  reactor.call_after(2s, [&] { slow.set_value(1); });
+  int calls = 0;
+  std::error_code seen;
+  Duration at{};
+  with_timeout(reactor, std::move(future), 1s).on_complete([&](std::error_code ec, int) {
+    ++calls;
+    seen = ec;
+    at = reactor.now();
+  });
+  reactor.run();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, errc::timeout);
+  EXPECT_EQ(at, 1s);
+}
+
+TEST_F(CombinatorsTest, WithTimeoutCancelsTheTimerWhenTheValueWins) {
+  Reactor reactor(ClockMode::virtual_time);
+  int seen = 0;
+  with_timeout(reactor, sleep_for(reactor, 1s).then([] { return 7; }), 5s).then([&](int v) {
+    seen = v;
+  });
+  reactor.run();
+  EXPECT_EQ(seen, 7);
+  EXPECT_EQ(reactor.now(), 1s) << "the 5 s timer was cancelled, so the loop did not wait for it";
+  EXPECT_EQ(reactor.stats().timers_cancelled, 1u);
+}
+
+TEST_F(CombinatorsTest, SpawnRunsTheWorkUnderItsOwnLabel) {
+  Reactor reactor(ClockMode::virtual_time);
+  std::string label;
+  int seen = 0;
+  spawn(reactor, "worker", [&] {
+    label = reactor.current_label();
+    return make_ready_future(5);
+  }).then([&](int v) { seen = v; });
+  EXPECT_EQ(seen, 0) << "spawn only queues the work";
+  reactor.run();
+  EXPECT_EQ(label, "worker");
+  EXPECT_EQ(seen, 5);
+}
+
+TEST_F(CombinatorsTest, ASpawnWhoseWorkThrowsRunsNothingWithBrokenPromise) {
+  Reactor reactor(ClockMode::virtual_time);
+  std::vector<std::error_code> heard;
+  spawn(reactor, "worker", []() -> Future<int> {
+    throw std::runtime_error("refused");
+  }).on_complete([&](std::error_code ec, int) { heard.push_back(ec); });
+  EXPECT_THROW(reactor.run(), std::runtime_error);
+  EXPECT_TRUE(heard.empty()) << "the spawner heard " << heard.front().message()
+                             << " while the exception left run()";
+}
+
+// The loops. Each test checks, at every step, how many shared states are
+// alive: a loop in constant memory keeps that number from growing.
+constexpr int iterations = 1'000'000;
+
+TEST_F(CombinatorsTest, RepeatRunsAMillionImmediateStepsInConstantStackAndMemory) {
+  int count = 0;
+  std::size_t most_states = 0;
+  StackSpan stack;
+  bool done = false;
+  repeat([&] {
+    stack.note();
+    most_states = std::max(most_states, live_states());
+    return make_ready_future(++count == iterations ? Repeat::stop : Repeat::again);
+  }).then([&] { done = true; });
+  EXPECT_TRUE(done);
+  EXPECT_EQ(count, iterations);
+  EXPECT_LE(most_states, 4u);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+TEST_F(CombinatorsTest, RepeatRunsAMillionStepsThroughTheReactorInConstantStackAndMemory) {
+  Reactor reactor(ClockMode::virtual_time);
+  int count = 0;
+  std::size_t most_states = 0;
+  StackSpan stack;
+  bool done = false;
+  repeat([&] {
+    stack.note();
+    most_states = std::max(most_states, live_states());
+    return sleep_for(reactor, 0s).then([&] {  // suspends
+      return ++count == iterations ? Repeat::stop : Repeat::again;
+    });
+  }).then([&] { done = true; });
+  EXPECT_EQ(count, 0) << "the first step waits for the loop";
+  reactor.run();
+  EXPECT_TRUE(done);
+  EXPECT_EQ(count, iterations);
+  EXPECT_LE(most_states, 4u);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+TEST_F(CombinatorsTest, RepeatEndsWithTheFirstErrorOfAStep) {
+  int steps = 0;
+  std::error_code seen;
+  repeat([&] {
+    return ++steps == 3 ? make_error_future<Repeat>(errc::timeout)
+                        : make_ready_future(Repeat::again);
+  }).on_complete([&](std::error_code ec, std::monostate) { seen = ec; });
+  EXPECT_EQ(steps, 3);
+  EXPECT_EQ(seen, errc::timeout);
+}
+
+TEST_F(CombinatorsTest, DoUntilAsksBeforeEveryStep) {
+  int steps = 0;
+  bool done = false;
+  do_until([&] { return steps == 0; }, [&] { return ++steps, make_ready_future(); }).then([&] {
+    done = true;
+  });
+  EXPECT_TRUE(done);
+  EXPECT_EQ(steps, 0) << "stop() said true before the first step";
+}
+
+TEST_F(CombinatorsTest, DoUntilRunsAMillionStepsThroughTheReactorInConstantMemory) {
+  Reactor reactor(ClockMode::virtual_time);
+  int count = 0;
+  std::size_t most_states = 0;
+  StackSpan stack;
+  do_until([&] { return count == iterations; },
+           [&] {
+             stack.note();
+             most_states = std::max(most_states, live_states());
+             ++count;
+             return sleep_for(reactor, 0s);  // suspends
+           });
+  reactor.run();
+  EXPECT_EQ(count, iterations);
+  EXPECT_LE(most_states, 4u);
+  EXPECT_LT(stack.bytes(), flat_stack);
+}
+
+// The same loop as then() recursion: the stack stays flat (the trampoline),
+// but every iteration's state stays alive until the last step.
+Future<void> count_by_recursion(Reactor& reactor, int& count, int to, std::size_t& most_states) {
+  most_states = std::max(most_states, live_states());
+  if (++count == to) return make_ready_future();
+  return sleep_for(reactor, 0s).then([&reactor, &count, to, &most_states] {  // suspends
+    return count_by_recursion(reactor, count, to, most_states);
+  });
+}
+
+TEST_F(CombinatorsTest, ThenRecursionKeepsAStatePerIterationWhichRepeatDoesNot) {
+  Reactor reactor(ClockMode::virtual_time);
+  int count = 0;
+  std::size_t most_states = 0;
+  count_by_recursion(reactor, count, 1000, most_states);
+  reactor.run();
+  EXPECT_EQ(count, 1000);
+  EXPECT_GE(most_states, 1000u) << "each iteration waits on the next one";
+}
+
+TEST_F(CombinatorsTest, AReactorDestroyedUnderARepeatEndsAndRunsNothingMore) {
+  int steps = 0;
+  bool finished = false;
+  {
+    Reactor reactor(ClockMode::virtual_time);
+    repeat([&] {
+      ++steps;
+      return sleep_for(reactor, 1s).then([] { return Repeat::again; });  // suspends
+    }).on_complete([&](std::error_code, std::monostate) { finished = true; });
+  }
+  EXPECT_EQ(steps, 1);
+  EXPECT_FALSE(finished);
+}
+
+}  // namespace
+}  // namespace evo::stage2
