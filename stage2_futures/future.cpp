@@ -10,12 +10,11 @@ namespace {
 // The trampoline. Without it, completing a promise calls its continuation,
 // which completes the next promise, which calls the next continuation...: a
 // chain of N links completed at once is N nested calls, and a long one
-// overflows the stack. (A compiler may turn some of those calls into jumps
-// in an optimised build, never in a Debug one.) With it, the first
-// continuation due on this thread runs here, and any continuation that comes
-// due while it runs is queued and run by the loop below, after it returns:
-// the same continuations, in the same reactor callback, one after another
-// instead of one inside another.
+// overflows the stack (each call has work left after it, so no compiler
+// turns it into a jump). With it, the first continuation due on this thread
+// runs here, and any continuation that comes due while it runs is queued and
+// run by the loop below, after it returns: the same continuations, in the
+// same reactor callback, one after another instead of one inside another.
 struct Trampoline {
   std::deque<std::shared_ptr<StateBase>> queue;
   bool running = false;

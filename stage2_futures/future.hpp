@@ -190,8 +190,9 @@ class Promise {
   void complete(std::error_code ec, detail::Stored<T> value) {
     // An exception (rather than an abort) lets a test report the bug and the
     // loop survive it.
-    if (!state_ || state_->ready)
+    if (!state_ || state_->ready) {
       throw std::logic_error("Promise completed twice (or after a move)");
+    }
     auto state = state_;  // the continuation may destroy this promise: keep the state
     state->complete(ec, std::move(value));
   }
