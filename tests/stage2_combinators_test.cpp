@@ -244,7 +244,7 @@ Future<void> count_by_recursion(Reactor& reactor, int& count, int to, std::size_
   });
 }
 
-TEST_F(CombinatorsTest, ThenRecursionKeepsAStatePerIterationWhichRepeatDoesNot) {
+TEST_F(CombinatorsTest, ThenRecursionKeepsAStatePerIteration) {
   Reactor reactor(ClockMode::virtual_time);
   int count = 0;
   std::size_t most_states = 0;
