@@ -5,7 +5,7 @@
 // Each wrapper is a coroutine of its own (not just the awaiter) so that a
 // failed fetch shows up by name in the async backtrace.
 
-#include "awaitable.hpp"
+#include "from_callbacks.hpp"
 #include "common/services.hpp"
 #include "task.hpp"
 

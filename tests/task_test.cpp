@@ -10,7 +10,7 @@
 #include "common/errors.hpp"
 #include "common/services.hpp"
 #include "common/trace.hpp"
-#include "stage3_coroutines/awaitable.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/combinators.hpp"
 
 namespace evo::stage3 {

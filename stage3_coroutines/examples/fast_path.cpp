@@ -9,7 +9,7 @@
 
 #include "common/reactor.hpp"
 #include "common/trace.hpp"
-#include "stage3_coroutines/awaitable.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/combinators.hpp"
 #include "stage3_coroutines/task.hpp"
 

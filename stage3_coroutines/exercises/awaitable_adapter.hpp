@@ -22,7 +22,7 @@
 //     throws std::system_error with that error_code.
 // The awaiter lives in the suspended coroutine's frame, so a handler that
 // points back at it (`this`) stays valid until it resumes the coroutine.
-// Compare with CallbackAwaiter in stage3_coroutines/awaitable.hpp once done.
+// Compare with CallbackAwaiter in stage3_coroutines/from_callbacks.hpp once done.
 
 #include <coroutine>
 #include <functional>
