@@ -14,8 +14,8 @@
 #include <coroutine>
 #include <exception>
 #include <optional>
-#include <stdexcept>
 #include <source_location>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -53,8 +53,8 @@ struct PromiseBase {
     return std::forward<Awaitable>(awaitable);
   }
 
-  std::source_location function;  // which coroutine this is
-  std::source_location where;     // its last co_await (empty before the first)
+  std::source_location function;   // which coroutine this is
+  std::source_location where;      // its last co_await (empty before the first)
   PromiseBase* awaiter = nullptr;  // the frame that awaits this one, if any
   std::coroutine_handle<> root;    // set in a driver (start's): it owns the chain below it
   bool destroying = false;         // the root is being destroyed: ignore a second request
@@ -224,8 +224,9 @@ namespace detail {
 
 // A coroutine nobody awaits: it starts at once, and its frame frees itself at
 // the end, or is destroyed by destroy_chain at teardown (its `done` is then
-// destroyed without being called, Asio's rule for a pending handler). start() uses one to run a task to completion and report the result
-// through a callback: the bridge from stage 3 back to stage 1's world.
+// destroyed without being called, Asio's rule for a pending handler). start() uses one to run a
+// task to completion and report the result through a callback: the bridge from stage 3 back to
+// stage 1's world.
 struct Detached {
   struct promise_type : PromiseBase {
     Detached get_return_object() noexcept {

@@ -11,8 +11,8 @@
 #include "common/errors.hpp"
 #include "common/services.hpp"
 #include "common/trace.hpp"
-#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/combinators.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 
 namespace evo::stage3 {
 namespace {

@@ -9,8 +9,8 @@
 
 #include "common/reactor.hpp"
 #include "common/trace.hpp"
-#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/combinators.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/task.hpp"
 
 using namespace std::chrono_literals;
