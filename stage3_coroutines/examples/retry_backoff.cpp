@@ -39,9 +39,9 @@ Task<int> retry(Reactor& reactor, int attempts, Duration backoff,
   }
 }
 
-// A lookup that fails its first two tries. A free coroutine taking what it
-// needs as parameters (copied into its frame), not a capturing lambda
-// coroutine: see "Coroutine lifetimes" in the README.
+// A lookup that fails its first two tries. A free coroutine, not a capturing
+// lambda coroutine; its reference parameters name objects of main(), which
+// outlive every task (see "Coroutine lifetimes" in the README).
 Task<int> flaky_lookup(Reactor& reactor, int& tries) {
   co_await sleep_for(reactor, 100ms);  // suspends
   if (++tries < 3) throw std::system_error(errc::connection_failed);

@@ -5,15 +5,12 @@
 #include "stage3_coroutines/exercises/coroutine_lifetimes.hpp"
 
 namespace evo::exercises {
-namespace {
 
 // By value: the frame keeps its own Name (CP.53).
-Task<std::string> greet(Reactor& reactor, Name name, Duration delay) {
+static Task<std::string> greet(Reactor& reactor, Name name, Duration delay) {
   co_await stage3::sleep_for(reactor, delay);  // suspends
   co_return "Hello, " + name.text();
 }
-
-}  // namespace
 
 // Not a coroutine: it runs to its end now, copying `name` into greet's frame.
 Task<std::string> greet_later(Reactor& reactor, const Name& name, Duration delay) {
