@@ -30,7 +30,9 @@ class Waiter {
     if (handle_) std::exchange(handle_, nullptr).resume();
   }
   void abandon() noexcept {
-    if (handle_) handle_ = nullptr, destroy_chain(frame_);
+    if (!handle_) return;
+    handle_ = nullptr;  // first, so that nothing reached from here resumes it
+    destroy_chain(frame_);
   }
 
  private:

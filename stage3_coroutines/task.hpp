@@ -142,7 +142,7 @@ inline std::size_t live_frames() noexcept {
 }
 
 /// The coroutines `error` went up through, innermost first, one line each
-/// ("  #0 fetch_profile at stage3_coroutines/async_services.hpp:19"); empty if
+/// ("  #0 fetch_profile at stage3_coroutines/async_services.hpp:LINE"); empty if
 /// `error` is not the exception that most recently left a task on this thread.
 /// Ask at once, where the exception comes out (start()'s `done`): the record
 /// follows one exception at a time, beside it, so the exception itself stays
