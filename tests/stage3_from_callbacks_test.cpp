@@ -26,11 +26,10 @@ class FromCallbacksTest : public ::testing::Test {
   Reactor reactor{ClockMode::virtual_time};
 };
 
-// The address of a local of an ordinary function: where the stack is now.
+// The frame address of an ordinary function: where the stack is now.
 // (A coroutine's own locals live in its frame on the heap, so they cannot tell.)
 [[gnu::noinline]] std::uintptr_t stack_position() {
-  volatile char here = 0;
-  return reinterpret_cast<std::uintptr_t>(&here);
+  return reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));  // GCC and clang
 }
 
 // Lowest and highest stack positions seen: their distance is the growth.
