@@ -16,14 +16,11 @@ auto to_handler(Handler<T> handler) {
   return [handler = std::move(handler)](std::exception_ptr error, T value) mutable {
     if (!error) return handler({}, std::move(value));
     std::error_code ec;
+    last_chain = async_backtrace(error);  // now: the record follows the latest failure
     try {
       std::rethrow_exception(error);
-    } catch (const detail::TracedError& e) {
-      ec = e.code();
-      last_chain = e.chain();
     } catch (const std::system_error& e) {
       ec = e.code();
-      last_chain.clear();
     }
     handler(ec, T{});
   };

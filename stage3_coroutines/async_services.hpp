@@ -5,8 +5,8 @@
 // Each wrapper is a coroutine of its own (not just the awaiter) so that a
 // failed fetch shows up by name in the async backtrace.
 
-#include "awaitable.hpp"
 #include "common/services.hpp"
+#include "from_callbacks.hpp"
 #include "task.hpp"
 
 namespace evo::stage3 {

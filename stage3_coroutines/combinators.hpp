@@ -16,6 +16,58 @@
 namespace evo::stage3 {
 namespace detail {
 
+// The coroutine waiting at a join point (a spawn's slot, when_all, a race):
+// resumed once, when the answer comes; or, at teardown, when what it waits
+// for is destroyed unrun, its chain is destroyed instead (destroy_chain).
+class Waiter {
+ public:
+  template <class P>
+  void wait(std::coroutine_handle<P> coroutine) noexcept {
+    handle_ = coroutine;
+    frame_ = frame_of(coroutine);
+  }
+  void resume() {
+    if (handle_) std::exchange(handle_, nullptr).resume();
+  }
+  void abandon() noexcept {
+    if (!handle_) return;
+    handle_ = nullptr;  // first, so that nothing reached from here resumes it
+    destroy_chain(frame_);
+  }
+
+ private:
+  std::coroutine_handle<> handle_;
+  PromiseBase* frame_ = nullptr;
+};
+
+// Wraps what a driver (run_detached) or a timer reports to. Destroyed without
+// a call at teardown (the reactor drops its pending work, and with it the
+// chain that would have reported), it runs `dropped`. Destroyed uncalled at
+// any other time, it was dropped on purpose (a cancelled timer): nothing.
+template <class Report, class Dropped>
+class ReportOnce {
+ public:
+  ReportOnce(Report report, Dropped dropped)
+      : report_(std::move(report)), dropped_(std::move(dropped)) {}
+  ReportOnce(ReportOnce&& other) noexcept
+      : report_(std::move(other.report_)),
+        dropped_(std::move(other.dropped_)),
+        armed_(std::exchange(other.armed_, false)) {}
+  ~ReportOnce() {
+    if (armed_ && reactor_tearing_down()) dropped_();
+  }
+  template <class... A>
+  void operator()(A&&... args) {
+    armed_ = false;
+    report_(std::forward<A>(args)...);
+  }
+
+ private:
+  Report report_;
+  Dropped dropped_;
+  bool armed_ = true;
+};
+
 // A result that one coroutine may wait for: what a spawned task reports into.
 template <class T>
 struct Slot {
@@ -25,11 +77,17 @@ struct Slot {
     } else {
       result.template emplace<1>(std::move(value));
     }
-    if (waiter) std::exchange(waiter, nullptr).resume();
+    waiter.resume();
+  }
+  // The task will never report (teardown): a waiting chain is destroyed; an
+  // await that comes later (the reactor is gone by then) hears broken_promise.
+  void abandon() noexcept {
+    result.template emplace<2>(std::make_exception_ptr(std::system_error(errc::broken_promise)));
+    waiter.abandon();
   }
 
   std::variant<std::monostate, Stored<T>, std::exception_ptr> result;
-  std::coroutine_handle<> waiter;
+  Waiter waiter;
 };
 
 // Every awaiter here has a constructor: GCC 12 destroys an aggregate
@@ -40,30 +98,39 @@ struct SlotAwaiter {
   std::shared_ptr<Slot<T>> slot;
   // The fast path: a task that already finished is not waited for at all.
   bool await_ready() const noexcept { return slot->result.index() != 0; }
-  void await_suspend(std::coroutine_handle<> coroutine) noexcept { slot->waiter = coroutine; }
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> coroutine) noexcept {
+    slot->waiter.wait(coroutine);
+  }
   Stored<T> await_resume() {
     if (slot->result.index() == 2) std::rethrow_exception(std::get<2>(slot->result));
     return std::move(std::get<1>(slot->result));
   }
 };
 
+// Runs `task` in a driver that reports into `slot`, or abandons it if the
+// driver is destroyed first (teardown).
+template <class T>
+void run_into(std::shared_ptr<Slot<T>> slot, Task<T> task) {
+  auto report = [slot](std::exception_ptr error, Stored<T> value) {
+    slot->set(error, std::move(value));
+  };
+  auto dropped = [slot]() noexcept { slot->abandon(); };
+  run_detached<T>(std::move(task), ReportOnce(std::move(report), std::move(dropped)));
+}
+
 // What spawn() queues: start the task and report into the slot. Dropped
-// unrun (the reactor destroyed with it queued), it reports broken_promise,
-// so whoever waits on the slot hears back rather than waiting forever.
+// unrun (the reactor destroyed with it queued), the task's frame is freed
+// unrun and the slot abandoned (see Slot::abandon). No other code drops it.
 template <class T>
 struct StartLater {
   StartLater(std::shared_ptr<Slot<T>> s, Task<T> t) : slot(std::move(s)), task(std::move(t)) {}
   StartLater(StartLater&&) noexcept = default;
   ~StartLater() {
-    if (task.valid() && slot) {
-      slot->set(std::make_exception_ptr(std::system_error(errc::broken_promise)), {});
-    }
+    if (task.valid() && slot) slot->abandon();
   }
-  void operator()() {
-    auto report = [slot = slot](std::exception_ptr error, Stored<T> value) {
-      slot->set(error, std::move(value));
-    };
-    run_detached<T>(std::move(task), std::move(report));
+  void operator()() {  // spawn() claimed the task already
+    run_into(std::move(slot), std::move(task));
   }
 
   std::shared_ptr<Slot<T>> slot;
@@ -86,19 +153,24 @@ Task<T> wait_for(std::shared_ptr<Slot<T>> slot) {
 template <class T>
 Task<T> spawn(Reactor& reactor, std::string_view label, Task<T> task) {
   auto slot = std::make_shared<detail::Slot<T>>();
+  task.claim();
   reactor.spawn(label, detail::StartLater<T>(slot, std::move(task)));
   return detail::wait_for(slot);
 }
 
 namespace detail {
 
+// What when_all gives back: the values in order, or nothing for Task<void>.
+template <class T>
+using AllOf = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
+
 template <class T>
 struct WhenAll {
   struct State {
-    std::vector<T> results;
+    std::vector<Stored<T>> results;
     std::size_t left;
     std::exception_ptr error;
-    std::coroutine_handle<> waiter;
+    Waiter waiter;
     bool finished = false;
   };
 
@@ -108,10 +180,12 @@ struct WhenAll {
 
   bool await_ready() const noexcept { return tasks.empty(); }
 
-  bool await_suspend(std::coroutine_handle<> coroutine) {
-    state = std::make_shared<State>(std::vector<T>(tasks.size()), tasks.size());
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> coroutine) {
+    for (Task<T>& task : tasks) task.claim();
+    state = std::make_shared<State>(std::vector<Stored<T>>(tasks.size()), tasks.size());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
-      auto report = [state = state, i](std::exception_ptr error, T value) {
+      auto report = [state = state, i](std::exception_ptr error, Stored<T> value) {
         if (state->finished) return;  // an earlier error already answered
         if (error) {
           state->error = error;
@@ -120,19 +194,24 @@ struct WhenAll {
           if (--state->left > 0) return;
         }
         state->finished = true;
-        if (state->waiter) std::exchange(state->waiter, nullptr).resume();
+        state->waiter.resume();
       };
-      run_detached<T>(std::move(tasks[i]), std::move(report));
+      auto dropped = [state = state]() noexcept {
+        if (!std::exchange(state->finished, true)) state->waiter.abandon();
+      };
+      run_detached<T>(std::move(tasks[i]), ReportOnce(std::move(report), std::move(dropped)));
     }
     if (state->finished) return false;  // all done while starting: do not suspend
-    state->waiter = coroutine;          // set last, so nothing resumes us too early
+    state->waiter.wait(coroutine);      // set last, so nothing resumes us too early
     return true;
   }
 
-  std::vector<T> await_resume() {
-    if (!state) return {};
-    if (state->error) std::rethrow_exception(state->error);
-    return std::move(state->results);
+  AllOf<T> await_resume() {
+    if (state && state->error) std::rethrow_exception(state->error);
+    if constexpr (!std::is_void_v<T>) {
+      if (!state) return {};
+      return std::move(state->results);
+    }
   }
 };
 
@@ -141,7 +220,7 @@ struct Race {
   using Outcome = std::variant<std::monostate, Stored<T>, std::exception_ptr>;
   struct State {
     Outcome result;
-    std::coroutine_handle<> waiter;
+    Waiter waiter;
     TimerId timer;
     bool done = false;
   };
@@ -154,24 +233,29 @@ struct Race {
 
   bool await_ready() const noexcept { return false; }
 
-  bool await_suspend(std::coroutine_handle<> coroutine) {
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> coroutine) {
+    task.claim();
+    // At teardown, the task's driver or the timer is destroyed unrun: the
+    // first of them to go destroys the waiting chain, the second finds it done.
+    auto dropped = [state = state]() noexcept {
+      if (!std::exchange(state->done, true)) state->waiter.abandon();
+    };
     auto report = [&reactor = reactor, state = state](std::exception_ptr error, Stored<T> value) {
       if (state->done) return;  // too late: the caller already got errc::timeout
       reactor.cancel(state->timer);
       decide(*state, error ? Outcome(std::in_place_index<2>, error)
                            : Outcome(std::in_place_index<1>, std::move(value)));
     };
-    run_detached<T>(std::move(task), std::move(report));
+    run_detached<T>(std::move(task), ReportOnce(std::move(report), dropped));
     if (state->done) return false;  // it answered already: no race to run
-    state->timer = reactor.call_after(
-        timeout,
-        [state = state] {
-          if (state->done) return;
-          auto timeout_error = std::make_exception_ptr(std::system_error(errc::timeout));
-          decide(*state, Outcome(std::in_place_index<2>, timeout_error));
-        },
-        "timeout");
-    state->waiter = coroutine;
+    auto expire = [state = state] {
+      if (state->done) return;
+      auto timeout_error = std::make_exception_ptr(std::system_error(errc::timeout));
+      decide(*state, Outcome(std::in_place_index<2>, timeout_error));
+    };
+    state->timer = reactor.call_after(timeout, ReportOnce(std::move(expire), dropped), "timeout");
+    state->waiter.wait(coroutine);
     return true;
   }
 
@@ -179,7 +263,7 @@ struct Race {
   static void decide(State& state, Outcome outcome) {
     state.done = true;
     state.result = std::move(outcome);
-    if (state.waiter) std::exchange(state.waiter, nullptr).resume();
+    state.waiter.resume();
   }
 
   Stored<T> await_resume() {
@@ -194,8 +278,12 @@ struct Race {
 /// their sum); the values in input order, or the first error as soon as it
 /// happens. Tasks still running then finish on their own, unheard.
 template <class T>
-Task<std::vector<T>> when_all(std::vector<Task<T>> tasks) {
-  co_return co_await detail::WhenAll<T>(std::move(tasks));
+Task<detail::AllOf<T>> when_all(std::vector<Task<T>> tasks) {
+  if constexpr (std::is_void_v<T>) {
+    co_await detail::WhenAll<T>(std::move(tasks));
+  } else {
+    co_return co_await detail::WhenAll<T>(std::move(tasks));
+  }
 }
 
 /// The task's result, or errc::timeout (thrown) after `timeout`, whichever
@@ -204,7 +292,11 @@ Task<std::vector<T>> when_all(std::vector<Task<T>> tasks) {
 /// cancelled. No frame is ever resumed after it was destroyed.
 template <class T>
 Task<T> with_timeout(Reactor& reactor, Task<T> task, Duration timeout) {
-  co_return co_await detail::Race<T>(reactor, std::move(task), timeout);
+  if constexpr (std::is_void_v<T>) {
+    co_await detail::Race<T>(reactor, std::move(task), timeout);
+  } else {
+    co_return co_await detail::Race<T>(reactor, std::move(task), timeout);
+  }
 }
 
 }  // namespace evo::stage3

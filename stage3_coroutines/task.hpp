@@ -1,19 +1,21 @@
 #pragma once
 // Stage 3's machinery, part 1: Task<T>, a lazy coroutine, and the ways to
-// start one. Part 2 (awaitable.hpp) turns callback APIs into things to await.
+// start one. Part 2 (from_callbacks.hpp) turns callback APIs into things to
+// await; part 3 (combinators.hpp) runs several tasks at once.
 //
 // A Task does nothing until it is awaited (or started). `co_await task` stores
-// the awaiting coroutine in the task's promise and jumps straight into the
-// task (symmetric transfer: no stack growth, no reactor event). When the task
-// finishes, it jumps back to whoever awaited it. Its exception, if any, is
-// rethrown there. The Task object owns the frame and destroys it exactly once.
+// the awaiting coroutine in the task's promise and starts the task; when the
+// task finishes, whoever awaited it goes on (see Task::Awaiter for how, in
+// constant stack). Its exception, if any, is rethrown there, the original
+// object (its backtrace rides beside it: async_backtrace). The Task object
+// owns the frame and destroys it exactly once. No reactor event in any of it.
 
 #include <atomic>
-#include <cassert>
 #include <coroutine>
 #include <exception>
 #include <optional>
 #include <source_location>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -34,8 +36,10 @@ inline std::atomic<std::size_t> live_frames{0};
 
 using evo::Stored;  // common/stored.hpp
 
-// What every coroutine frame of this stage carries: the frame counter, and
-// what an async backtrace needs to name it (which coroutine, where it waits).
+// What every coroutine frame of this stage carries: the frame counter, what
+// an async backtrace needs to name it (which coroutine, where it waits), and
+// the link to the frame awaiting it, so that a chain can be found from its
+// innermost frame and destroyed from its root at teardown (destroy_chain).
 struct PromiseBase {
   PromiseBase() { live_frames.fetch_add(1, std::memory_order_relaxed); }
   ~PromiseBase() { live_frames.fetch_sub(1, std::memory_order_relaxed); }
@@ -49,41 +53,34 @@ struct PromiseBase {
     return std::forward<Awaitable>(awaitable);
   }
 
-  std::source_location function;  // which coroutine this is
-  std::source_location where;     // its last co_await (empty before the first)
+  std::source_location function;   // which coroutine this is
+  std::source_location where;      // its last co_await (empty before the first)
+  PromiseBase* awaiter = nullptr;  // the frame that awaits this one, if any
+  std::coroutine_handle<> root;    // set in a driver (start's): it owns the chain below it
+  bool destroying = false;         // the root is being destroyed: ignore a second request
 };
 
-/// The error a failed task carries upward: the original error_code, plus the
-/// coroutines it went through, innermost first. Each frame adds its own line
-/// as the exception leaves it, so the chain is exactly the path it took, and
-/// nothing has to point at frames that may be gone by then.
-class TracedError : public std::system_error {
- public:
-  explicit TracedError(std::error_code ec) : std::system_error(ec) {}
-  const std::string& chain() const noexcept { return chain_; }
-  void add_frame(const PromiseBase& frame);
-
- private:
-  std::string chain_;
-  int depth_ = 0;
-};
-
-// Called as an exception leaves a coroutine: a system_error becomes a
-// TracedError, and the frame adds its line.
-inline std::exception_ptr trace(std::exception_ptr e, const PromiseBase& frame) {
-  try {
-    std::rethrow_exception(e);
-  } catch (TracedError& traced) {
-    traced.add_frame(frame);  // the same object the exception_ptr holds
-    return e;
-  } catch (const std::system_error& error) {
-    TracedError traced(error.code());
-    traced.add_frame(frame);
-    return std::make_exception_ptr(std::move(traced));
-  } catch (...) {
-    return e;
+/// The promise of a suspended coroutine of this stage, or nullptr for a
+/// coroutine of another kind (which this stage cannot destroy at teardown).
+template <class P>
+PromiseBase* frame_of(std::coroutine_handle<P> coroutine) noexcept {
+  if constexpr (std::is_base_of_v<PromiseBase, P>) {
+    return &coroutine.promise();
+  } else {
+    return nullptr;
   }
 }
+
+/// Teardown: destroys, without running any more of its code, the whole chain
+/// `frame` belongs to. The chain is found by walking up to its root, the
+/// driver that start() (or a combinator) made; destroying the root destroys
+/// the Task it owns, whose frame destroys the Task it awaits, and so on down
+/// to `frame`. A chain whose top is not a driver is left alone (it leaks).
+void destroy_chain(PromiseBase* frame) noexcept;
+
+/// Called as an exception leaves a coroutine: the frame adds its line to the
+/// backtrace of that exception (see async_backtrace).
+void trace(const std::exception_ptr& error, const PromiseBase& frame);
 
 // The part of a task's promise that does not depend on how it returns.
 template <class T>
@@ -94,7 +91,12 @@ struct TaskPromiseBase : PromiseBase {
     bool await_ready() noexcept { return false; }
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> self) noexcept {
-      // Back to the awaiting coroutine, by a jump rather than a nested call.
+      // Ended while the awaiter was still starting it (Task::Awaiter below):
+      // return to that await_suspend, which continues the awaiter itself.
+      if (self.promise().starting) return std::noop_coroutine();
+      // Ended later (from a reactor callback): back to the awaiting coroutine,
+      // by symmetric transfer. A jump if the compiler emits a tail call; GCC
+      // at -O0 emits a nested call instead, one stack frame per chain level.
       std::coroutine_handle<> next = self.promise().continuation;
       return next ? next : std::noop_coroutine();
     }
@@ -103,16 +105,19 @@ struct TaskPromiseBase : PromiseBase {
   FinalAwaiter final_suspend() noexcept { return {}; }
 
   void unhandled_exception() noexcept {
-    result.template emplace<2>(trace(std::current_exception(), *this));
+    std::exception_ptr error = std::current_exception();
+    trace(error, *this);
+    result.template emplace<2>(std::move(error));  // the original, never a copy or wrapper
   }
 
   Stored<T> take() {
     if (result.index() == 2) std::rethrow_exception(std::get<2>(result));
-    assert(result.index() == 1 && "awaited a task that has not finished");
     return std::move(std::get<1>(result));
   }
 
   std::coroutine_handle<> continuation;
+  bool starting = false;  // true while Task::Awaiter::await_suspend runs this task
+  bool awaited = false;   // a task runs once: a second co_await is a bug
   std::variant<std::monostate, Stored<T>, std::exception_ptr> result;
 };
 
@@ -136,6 +141,14 @@ inline std::size_t live_frames() noexcept {
   return detail::live_frames.load(std::memory_order_relaxed);
 }
 
+/// The coroutines `error` went up through, innermost first, one line each
+/// ("  #0 fetch_profile at stage3_coroutines/async_services.hpp:LINE"); empty if
+/// `error` is not the exception that most recently left a task on this thread.
+/// Ask at once, where the exception comes out (start()'s `done`): the record
+/// follows one exception at a time, beside it, so the exception itself stays
+/// the object the user threw (`catch (const MyError&)` still matches).
+std::string async_backtrace(const std::exception_ptr& error);
+
 template <class T>
 class [[nodiscard]] Task {
  public:
@@ -154,6 +167,8 @@ class [[nodiscard]] Task {
   Task(Task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
   /// False once moved from: the frame belongs to someone else now.
   bool valid() const noexcept { return static_cast<bool>(handle_); }
+  /// The frame, for the machinery (the driver awaits a task start() claimed).
+  std::coroutine_handle<promise_type> handle() const noexcept { return handle_; }
   Task& operator=(Task&& other) noexcept {
     if (this != &other) {
       if (handle_) handle_.destroy();
@@ -165,17 +180,40 @@ class [[nodiscard]] Task {
     if (handle_) handle_.destroy();  // the one place a task's frame is freed
   }
 
+  // Awaiting a task starts it with an ordinary call, and whoever comes second
+  // decides: if the task ended inside that call (it never suspended), it does
+  // not resume us (FinalAwaiter sees `starting`) and await_suspend returns
+  // false, so we go on as from a plain function call. A million such awaits in
+  // a row use constant stack in every build. If the task suspended, we suspend
+  // too, and its end resumes us from the reactor's callback.
   struct Awaiter {
     explicit Awaiter(std::coroutine_handle<promise_type> h) noexcept : child(h) {}
     std::coroutine_handle<promise_type> child;
     bool await_ready() noexcept { return false; }  // lazy: it has not even started
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-      child.promise().continuation = awaiting;
-      return child;  // symmetric transfer: start the child right now
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> awaiting) {
+      auto& promise = child.promise();
+      promise.continuation = awaiting;
+      promise.awaiter = detail::frame_of(awaiting);
+      promise.starting = true;
+      child.resume();  // runs the task until it first suspends, or to its end
+      promise.starting = false;
+      return !child.done();
     }
     detail::Stored<T> await_resume() { return child.promise().take(); }
   };
-  Awaiter operator co_await() && noexcept { return Awaiter(handle_); }
+  /// Throws std::logic_error for a task moved from or awaited before.
+  Awaiter operator co_await() && {
+    claim();
+    return Awaiter(handle_);
+  }
+
+  /// The check co_await and start() make: this task may run, once.
+  void claim() {
+    if (!handle_) throw std::logic_error("this Task was moved from: await or start the new one");
+    if (handle_.promise().awaited) throw std::logic_error("a Task can be awaited only once");
+    handle_.promise().awaited = true;
+  }
 
  private:
   explicit Task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
@@ -185,11 +223,16 @@ class [[nodiscard]] Task {
 namespace detail {
 
 // A coroutine nobody awaits: it starts at once, and its frame frees itself at
-// the end. start() uses one to run a task to completion and report the result
-// through a callback: the bridge from stage 3 back to stage 1's world.
+// the end, or is destroyed by destroy_chain at teardown (its `done` is then
+// destroyed without being called, Asio's rule for a pending handler). start() uses one to run a
+// task to completion and report the result through a callback: the bridge from stage 3 back to
+// stage 1's world.
 struct Detached {
   struct promise_type : PromiseBase {
-    Detached get_return_object() noexcept { return {}; }
+    Detached get_return_object() noexcept {
+      root = std::coroutine_handle<promise_type>::from_promise(*this);
+      return {};
+    }
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
@@ -207,9 +250,9 @@ Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stor
   Stored<T> value{};
   try {
     if constexpr (std::is_void_v<T>) {
-      co_await std::move(task);
+      co_await typename Task<T>::Awaiter(task.handle());
     } else {
-      value = co_await std::move(task);
+      value = co_await typename Task<T>::Awaiter(task.handle());
     }
   } catch (...) {
     error = std::current_exception();
@@ -221,8 +264,12 @@ Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stor
 
 /// Starts `task` now, on this stack, and calls done(exception, value) when it
 /// finishes. Nobody awaits it: `done` is the only way its result comes out.
+/// Throws std::logic_error (and calls nothing) for a task moved from or awaited.
+/// Destroyed with the reactor before it finishes, the task's frames are freed
+/// without running further, and `done` is destroyed without being called.
 template <class T, class Done>
 void start(Task<T> task, Done done) {
+  task.claim();
   detail::run_detached<T>(std::move(task), std::move(done));
 }
 

@@ -1,70 +1,92 @@
 // stage3_fast_path: await_ready's fast path, made visible.
 //
 // `co_await x` first asks x.await_ready(): "is the result here already?" If
-// yes, the coroutine does not suspend at all: no callback is handed to the
-// reactor, nothing is queued, the value is just taken. This program awaits
-// the same kind of thing twice, once before it is ready and once after, and
-// prints what the reactor saw each time.
+// it says yes, the coroutine does not suspend at all: await_suspend is not
+// called, nothing is handed to the reactor, the value is just taken. Here the
+// awaited object is a Lookup in a small user cache: a miss suspends and
+// fetches through the reactor, a hit is ready at once. The program looks the
+// same user up twice and prints, each time, whether the coroutine suspended
+// and what the reactor saw.
 #include <cstdio>
+#include <map>
 
 #include "common/reactor.hpp"
+#include "common/services.hpp"
 #include "common/trace.hpp"
-#include "stage3_coroutines/awaitable.hpp"
-#include "stage3_coroutines/combinators.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/task.hpp"
 
-using namespace std::chrono_literals;
 using namespace evo;
 using namespace evo::stage3;
 
 namespace {
 
-Task<int> slow_answer(Reactor& reactor) {
-  co_await sleep_for(reactor, 1s);
-  co_return 42;
+class UserCache {
+ public:
+  explicit UserCache(Services& services) : services_(services) {}
+
+  // What `co_await cache.lookup(id)` awaits: a hit is ready at once; a miss is
+  // the adapter of from_callbacks.hpp around services.fetch_user.
+  class Lookup {
+   public:
+    Lookup(UserCache& cache, UserId id)
+        : cache_(cache), id_(id), fetch_(&Services::fetch_user, &cache.services_, id) {}
+
+    bool await_ready() const noexcept { return cache_.users_.contains(id_); }  // the fast path
+
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> coroutine) {
+      ++cache_.suspensions;
+      return fetch_.await_suspend(coroutine);
+    }
+
+    User await_resume() {
+      if (!cache_.users_.contains(id_)) cache_.users_.emplace(id_, fetch_.await_resume());
+      return cache_.users_.at(id_);
+    }
+
+   private:
+    UserCache& cache_;
+    UserId id_;
+    CallbackAwaiter<User, void (Services::*)(UserId, Handler<User>), Services*, UserId> fetch_;
+  };
+
+  Lookup lookup(UserId id) { return Lookup(*this, id); }
+  int suspensions = 0;  // how many lookups suspended their coroutine
+
+ private:
+  Services& services_;
+  std::map<UserId, User> users_;
+};
+
+Task<void> look_up(UserCache& cache, UserId id, User& out) {
+  out = co_await cache.lookup(id);  // suspends on a miss only
 }
 
-Task<void> await_it(Task<int> spawned, int& value) {
-  value = co_await std::move(spawned);
-}
-
-void show(const char* what, const Recorder& recorder) {
-  std::printf("%s: the reactor saw %zu events\n", what, recorder.entries().size());
+void show(const char* what, int suspended, const Recorder& recorder, const User& user) {
+  std::printf("%s: suspended %d time(s), the reactor saw %zu events\n", what, suspended,
+              recorder.entries().size());
   for (const std::string& line : recorder.lines()) std::printf("    %s\n", line.c_str());
+  std::printf("    -> user %llu\n\n", static_cast<unsigned long long>(user.id));
 }
 
 }  // namespace
 
 int main() {
   Reactor reactor(ClockMode::virtual_time);
-  int value = 0;
+  Services services(reactor, ServiceConfig{});
+  UserCache cache(services);
   auto ignore = [](std::exception_ptr, std::monostate) {};
 
-  // 1. Not ready yet: await_ready() says no, the coroutine suspends, and the
-  //    reactor resumes it later, from the timer's callback.
-  {
+  for (const char* what : {"Lookup of user 7, not cached yet", "Lookup of user 7, cached"}) {
     Recorder recorder;
     reactor.set_observer(&recorder);
-    start(await_it(spawn(reactor, "worker", slow_answer(reactor)), value), ignore);
-    reactor.run();
-    show("Awaiting a task that is still running", recorder);
-    std::printf("    -> value %d, after %s\n\n", value, format_seconds(reactor.now()).c_str());
-    reactor.set_observer(nullptr);  // the recorder ends with this block
-  }
-
-  // 2. Ready already: the spawned task finishes first; awaiting it afterwards
-  //    takes the fast path.
-  {
-    Task<int> finished = spawn(reactor, "worker", slow_answer(reactor));
-    reactor.run();  // the worker runs to its end; nobody is waiting yet
-    Recorder recorder;
-    reactor.set_observer(&recorder);
-    value = 0;
-    start(await_it(std::move(finished), value), ignore);  // no reactor.run() needed
-    show("Awaiting a task that has finished", recorder);
-    std::printf("    -> value %d, at once: await_ready() said yes, so nothing waited on the loop\n",
-                value);
-    reactor.set_observer(nullptr);
+    User user{};
+    int suspended_before = cache.suspensions;
+    start(look_up(cache, 7, user), ignore);
+    reactor.run();  // a miss waits here for its timer; a hit has nothing to run
+    show(what, cache.suspensions - suspended_before, recorder, user);
+    reactor.set_observer(nullptr);  // the recorder ends with this round
   }
   if (live_frames() != 0) {
     std::printf("bug: %zu coroutine frames leaked\n", live_frames());

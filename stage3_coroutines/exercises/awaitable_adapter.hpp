@@ -22,7 +22,10 @@
 //     throws std::system_error with that error_code.
 // The awaiter lives in the suspended coroutine's frame, so a handler that
 // points back at it (`this`) stays valid until it resumes the coroutine.
-// Compare with CallbackAwaiter in stage3_coroutines/awaitable.hpp once done.
+// Compare with CallbackAwaiter in stage3_coroutines/from_callbacks.hpp once
+// done: it goes one step further for an answer that comes before op returns
+// (its await_suspend returns bool, so the coroutine goes on without a nested
+// resume; "A handler called at once" in the stage 3 README).
 
 #include <coroutine>
 #include <functional>

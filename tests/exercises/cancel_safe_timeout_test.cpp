@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/trace.hpp"
-#include "stage3_coroutines/awaitable.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "tests/exercises/outcome.hpp"
 
 namespace evo::exercises {

@@ -1,5 +1,5 @@
 // Reference solution for awaitable_adapter: CallbackAwaiter in
-// stage3_coroutines/awaitable.hpp is the same thing, for any T and any op.
+// stage3_coroutines/from_callbacks.hpp is the same thing, for any T and any op.
 #include "stage3_coroutines/exercises/awaitable_adapter.hpp"
 
 namespace evo::exercises {
