@@ -95,7 +95,8 @@ auto when_all(Services& services, std::vector<Op> ops, Token&& token) {
                             slot, [handler = std::move(handler)](auto order, auto errors,
                                                                  auto values) mutable {
                               for (std::size_t i : order) {
-                                if (errors[i]) return std::move(handler)(errors[i], std::vector<T>{});
+                                if (errors[i])
+                                  return std::move(handler)(errors[i], std::vector<T>{});
                               }
                               std::move(handler)(E{}, std::vector<T>(std::move(values)));
                             }));
@@ -115,16 +116,16 @@ auto with_timeout(Services& services, Op op, Duration timeout, Token&& token) {
         auto slot = asio::get_associated_cancellation_slot(handler);
         asio::experimental::make_parallel_group(
             std::move(op), async_sleep(*services, timeout, asio::deferred, "timeout"))
-            .async_wait(asio::experimental::wait_for_one(),
-                        asio::bind_cancellation_slot(
-                            slot, [handler = std::move(handler)](std::array<std::size_t, 2> order,
-                                                                 E error, T value,
-                                                                 error_code) mutable {
-                              if (order[0] == 1) {
-                                return std::move(handler)(detail::timeout_error<E>(), T{});
-                              }
-                              std::move(handler)(error, std::move(value));
-                            }));
+            .async_wait(
+                asio::experimental::wait_for_one(),
+                asio::bind_cancellation_slot(
+                    slot, [handler = std::move(handler)](std::array<std::size_t, 2> order, E error,
+                                                         T value, error_code) mutable {
+                      if (order[0] == 1) {
+                        return std::move(handler)(detail::timeout_error<E>(), T{});
+                      }
+                      std::move(handler)(error, std::move(value));
+                    }));
       },
       token, &services, std::move(op), timeout);
 }

@@ -27,6 +27,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
@@ -141,11 +142,10 @@ class Loop {
     if (observer_) observer_->on_event({kind, now(), labels_[label].name, id, duration, detail});
   }
 
-  asio::io_context io_{1};  // concurrency hint 1: one thread, so Asio may skip its locks
   ClockMode clock_;
   std::chrono::steady_clock::time_point start_;
   Duration virtual_now_{};
-  Loop* previous_ = nullptr;  // the virtual loop this one hides, restored by ~Loop
+  Loop* previous_ = nullptr;           // the virtual loop this one hides, restored by ~Loop
   std::multiset<Duration> deadlines_;  // armed timers, for the virtual jump
 
   std::deque<Label> labels_;
@@ -155,6 +155,9 @@ class Loop {
   std::size_t live_ = 0;
   TraceObserver* observer_ = nullptr;
   Reactor::Stats stats_;
+  // Last, so destroyed first: the handlers it still holds are destroyed while
+  // the labels and deadlines they report to are still there.
+  asio::io_context io_{1};  // concurrency hint 1: one thread, so Asio may skip its locks
 
   template <class Fn>
   friend class Traced;

@@ -108,10 +108,10 @@ template <class Token>
 auto async_fetch_profile(Services& services, UserId id, Token&& token) {
   return asio::async_initiate<Token, void(error_code, Profile)>(
       [](auto handler, Services* services, UserId id) {
-        detail::start_timed(
-            services->loop(), services->config().profile_latency, "fetch_profile",
-            std::move(handler),
-            detail::answer_with<Profile>([services, id] { return services->answer_profile(id); }));
+        detail::start_timed(services->loop(), services->config().profile_latency, "fetch_profile",
+                            std::move(handler), detail::answer_with<Profile>([services, id] {
+                              return services->answer_profile(id);
+                            }));
       },
       token, &services, id);
 }

@@ -51,8 +51,7 @@ class Services;
 struct AsioStageApi {
   void (*two_tasks)(asio_engine::Services&, TwoTasks, Handler<std::vector<std::string>>);
   void (*fetch_user_and_profile)(asio_engine::Services&, UserId, Handler<UserProfile>);
-  void (*fetch_all)(asio_engine::Services&, std::vector<UserId>,
-                    Handler<std::vector<UserProfile>>);
+  void (*fetch_all)(asio_engine::Services&, std::vector<UserId>, Handler<std::vector<UserProfile>>);
   void (*fetch_with_timeout)(asio_engine::Services&, UserId, Duration, Handler<UserProfile>);
 };
 

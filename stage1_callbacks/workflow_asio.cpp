@@ -16,15 +16,17 @@
 #include "common/errors.hpp"
 
 namespace evo::stage1 {
-namespace {
 
 using asio_engine::error_code;
 using asio_engine::Loop;
 using asio_engine::Services;
 using asio_engine::Timer;
 
-// The join counter of workflow.cpp, unchanged: Asio does not change how a
-// callback program joins its tasks.
+namespace {
+
+// The join counter: n operations report here; the last one to finish calls
+// the handler. The first error calls it at once, and later reports find the
+// handler gone. Either way the handler runs exactly once.
 template <class T>
 struct Join {
   Join(std::size_t n, Handler<std::vector<T>> done)
@@ -46,17 +48,20 @@ std::string user_label(UserId id) {
   return "user " + std::to_string(id);
 }
 
+}  // namespace
+
 void one_task(Services& services, std::string name, Duration delay, Duration block,
               Handler<std::string> handler) {
   Loop& loop = services.loop();
   Duration started = loop.now();
   loop.log(name + ": Starting");
   if (block > Duration::zero()) loop.block_for(block);  // everyone waits: never do this
-  async_sleep(services, delay,
-              [&loop, name, started, handler = std::move(handler)](error_code) mutable {  // suspends
-                loop.log(name + ": Got result after " + format_seconds(loop.now() - started));
-                handler({}, name + " data");
-              });
+  async_sleep(
+      services, delay,
+      [&loop, name, started, handler = std::move(handler)](error_code) mutable {  // suspends
+        loop.log(name + ": Got result after " + format_seconds(loop.now() - started));
+        handler({}, name + " data");
+      });
 }
 
 void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::string>> handler) {
@@ -76,23 +81,24 @@ void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::stri
 }
 
 void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler) {
-  async_fetch_user(services, id, [&services, handler = std::move(handler)](
-                                     error_code ec, User user) mutable {  // suspends
-    if (ec) return handler(ec, {});
-    async_fetch_profile(services, user.id, [user, handler = std::move(handler)](
-                                               error_code ec, Profile profile) mutable {  // suspends
-      if (ec) return handler(ec, {});
-      handler({}, UserProfile{std::move(user), std::move(profile)});
-    });
-  });
+  async_fetch_user(
+      services, id,
+      [&services, handler = std::move(handler)](error_code ec, User user) mutable {  // suspends
+        if (ec) return handler(ec, {});
+        async_fetch_profile(services, user.id,
+                            [user, handler = std::move(handler)](
+                                error_code ec, Profile profile) mutable {  // suspends
+                              if (ec) return handler(ec, {});
+                              handler({}, UserProfile{std::move(user), std::move(profile)});
+                            });
+      });
 }
 
 void fetch_all(Services& services, std::vector<UserId> ids,
                Handler<std::vector<UserProfile>> handler) {
   // Asio's rule: never answer inside the initiating call. So post the answer.
-  if (ids.empty()) return services.loop().post([handler = std::move(handler)]() mutable {
-    handler({}, {});
-  });
+  if (ids.empty())
+    return services.loop().post([handler = std::move(handler)]() mutable { handler({}, {}); });
   auto join = std::make_shared<Join<UserProfile>>(ids.size(), std::move(handler));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     services.loop().spawn(user_label(ids[i]), [&services, join, i, id = ids[i]] {
@@ -113,20 +119,18 @@ void fetch_with_timeout(Services& services, UserId id, Duration timeout,
   };
   auto race = std::make_shared<Race>(std::move(handler));
   Loop& loop = services.loop();
-  fetch_user_and_profile(
-      services, id, [race](std::error_code ec, UserProfile user_profile) {  // suspends
-        if (!race->handler) return;  // too late: the caller already got errc::timeout
-        race->timer->cancel();
-        std::exchange(race->handler, nullptr)(ec, std::move(user_profile));
-      });
+  fetch_user_and_profile(services, id,
+                         [race](std::error_code ec, UserProfile user_profile) {  // suspends
+                           if (!race->handler) return;  // too late: errc::timeout won
+                           race->timer->cancel();
+                           std::exchange(race->handler, nullptr)(ec, std::move(user_profile));
+                         });
   race->timer = std::make_unique<Timer>(loop.executor(), timeout);
   race->timer->async_wait(loop.wrap_timer(timeout, "timeout", [race](error_code ec) {  // suspends
     if (ec || !race->handler) return;  // cancelled: the fetch answered first
     std::exchange(race->handler, nullptr)(errc::timeout, {});
   }));
 }
-
-}  // namespace
 
 const AsioStageApi asio_stage{
     .two_tasks = &two_tasks,

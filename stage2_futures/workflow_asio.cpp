@@ -16,7 +16,6 @@
 #include "common/errors.hpp"
 
 namespace evo::stage2 {
-namespace {
 
 namespace asio = boost::asio;
 using asio::deferred;
@@ -24,9 +23,13 @@ using asio_engine::error_code;
 using asio_engine::Loop;
 using asio_engine::Services;
 
+namespace {
+
 std::string user_label(UserId id) {
   return "user " + std::to_string(id);
 }
+
+}  // namespace
 
 auto one_task(Services& services, std::string name, Duration delay, Duration block) {
   Loop& loop = services.loop();
@@ -82,8 +85,6 @@ auto fetch_with_timeout(Services& services, UserId id, Duration timeout) {
   return with_timeout(services, fetch_user_and_profile(services, id), timeout,
                       deferred);  // suspends
 }
-
-}  // namespace
 
 // Launching a deferred operation with a handler starts it: our Handler<T> is
 // a completion handler as it stands (boost's error_code converts to std's).

@@ -17,7 +17,6 @@
 #include "common/errors.hpp"
 
 namespace evo::stage3 {
-namespace {
 
 namespace asio = boost::asio;
 using asio::awaitable;
@@ -27,16 +26,20 @@ using asio_engine::Loop;
 using asio_engine::Services;
 using namespace asio::experimental::awaitable_operators;
 
+namespace {
+
 std::string user_label(UserId id) {
   return "user " + std::to_string(id);
 }
+
+}  // namespace
 
 awaitable<std::string> one_task(Services& services, std::string name, Duration delay,
                                 Duration block) {
   Loop& loop = services.loop();
   Duration started = loop.now();
   loop.log(name + ": Starting");
-  if (block > Duration::zero()) loop.block_for(block);  // everyone waits: never do this
+  if (block > Duration::zero()) loop.block_for(block);   // everyone waits: never do this
   co_await async_sleep(services, delay, use_awaitable);  // suspends
   loop.log(name + ": Got result after " + format_seconds(loop.now() - started));
   co_return name + " data";
@@ -61,8 +64,8 @@ awaitable<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
 awaitable<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
   if (ids.empty()) co_return std::vector<UserProfile>{};
   auto start = [&services](UserId id) {
-    auto task = asio::co_spawn(services.loop().executor(), fetch_user_and_profile(services, id),
-                               deferred);
+    auto task =
+        asio::co_spawn(services.loop().executor(), fetch_user_and_profile(services, id), deferred);
     return async_spawn(services, user_label(id), std::move(task), deferred);
   };
   std::vector<decltype(start(0))> running;
@@ -77,13 +80,11 @@ awaitable<UserProfile> fetch_with_timeout(Services& services, UserId id, Duratio
   // Not `fetch || sleep`: Asio's || waits for the first SUCCESS, so a lookup
   // that fails at once would wait for the timer and report a timeout.
   // with_timeout takes the first to finish and cancels the other.
-  auto fetch = asio::co_spawn(services.loop().executor(), fetch_user_and_profile(services, id),
-                              deferred);
+  auto fetch =
+      asio::co_spawn(services.loop().executor(), fetch_user_and_profile(services, id), deferred);
   co_return co_await with_timeout(services, std::move(fetch), timeout,
                                   use_awaitable);  // suspends
 }
-
-}  // namespace
 
 // co_spawn starts a coroutine on the loop; its handler gets (exception, value).
 const AsioStageApi asio_stage{
