@@ -54,18 +54,22 @@ const std::vector<std::string> stages = {"stage1_callbacks", "stage2_futures", "
 const std::vector<std::string> scenarios = {"two-tasks", "chain",   "fan-out",
                                             "failure",   "timeout", "blocking"};
 
-TEST(AsioBinaries, EveryScenarioPrintsTheSameStoryAndExitCodeOnBothEngines) {
-  for (const auto& stage : stages) {
-    for (const auto& scenario : scenarios) {
-      std::string args = "--clock virtual --scenario " + scenario;
-      Result hand = run(stage, args);
-      Result asio = run(stage, args + " --engine asio");
-      EXPECT_EQ(asio.exit_code, hand.exit_code) << stage << " " << scenario << ": " << asio.err;
-      EXPECT_EQ(story(asio.out), story(hand.out)) << stage << " " << scenario;
-      EXPECT_FALSE(story(asio.out).empty()) << stage << " " << scenario;
-    }
+// One test per stage, so that each stays quick under the sanitizers.
+class AsioBinary : public testing::TestWithParam<std::string> {};
+
+TEST_P(AsioBinary, EveryScenarioPrintsTheSameStoryAndExitCodeOnBothEngines) {
+  const std::string& stage = GetParam();
+  for (const auto& scenario : scenarios) {
+    std::string args = "--clock virtual --scenario " + scenario;
+    Result hand = run(stage, args);
+    Result asio = run(stage, args + " --engine asio");
+    EXPECT_EQ(asio.exit_code, hand.exit_code) << stage << " " << scenario << ": " << asio.err;
+    EXPECT_EQ(story(asio.out), story(hand.out)) << stage << " " << scenario;
+    EXPECT_FALSE(story(asio.out).empty()) << stage << " " << scenario;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(AllStages, AsioBinary, testing::ValuesIn(stages));
 
 TEST(AsioBinaries, FailureAndTimeoutExitWithOne) {
   for (const auto& stage : stages) {
