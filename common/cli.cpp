@@ -92,8 +92,10 @@ std::optional<Duration> parse_duration(std::string_view text) {
 
 ParsedOptions parse_options(std::string_view program, int argc, const char* const* argv,
                             std::FILE* out, std::FILE* err) {
-  CLI::App app{"Runs the fetch-user -> fetch-profile workflow on the hand-written reactor.",
-               std::string(program)};
+  CLI::App app{
+      "Runs the fetch-user -> fetch-profile workflow on the hand-written reactor "
+      "(or on Boost.Asio: --engine asio).",
+      std::string(program)};
   Options options;
   std::string scenario = "two-tasks", clock = "real", engine = "hand", backend = "sim";
   std::string id, users, latency_user, latency_profile, delay_a, delay_b, block, timeout;
@@ -132,7 +134,9 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   app.add_option("--shuffle", shuffle, "run each ready phase in a random order seeded by SEED")
       ->type_name("SEED");
   app.add_flag("--stats", options.stats, "print the reactor's counters at the end");
-  app.add_option("--engine", engine, "hand | asio")->type_name("ENGINE")->capture_default_str();
+  app.add_option("--engine", engine, "hand | asio (asio: the same workflow on Boost.Asio)")
+      ->type_name("ENGINE")
+      ->capture_default_str();
   app.add_option("--backend", backend, "sim | http://HOST:PORT")
       ->type_name("BACKEND")
       ->capture_default_str();
@@ -158,8 +162,11 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     } else if (clock != "real") {
       throw BadValue("--clock: '" + clock + "' is neither real nor virtual");
     }
-    if (engine == "asio") throw BadValue("--engine asio is not available yet; use --engine hand");
-    if (engine != "hand") throw BadValue("--engine: '" + engine + "' is neither hand nor asio");
+    if (engine == "asio") {
+      options.engine = Engine::asio;
+    } else if (engine != "hand") {
+      throw BadValue("--engine: '" + engine + "' is neither hand nor asio");
+    }
     if (backend.starts_with("http://")) {
       throw BadValue("--backend " + backend + ": the HTTP backend is not available yet; use sim");
     }
@@ -169,6 +176,10 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     if (!shuffle.empty()) {
       options.shuffle = static_cast<std::uint64_t>(
           whole_number("--shuffle", shuffle, 0, std::numeric_limits<std::int64_t>::max()));
+      if (options.engine == Engine::asio) {
+        throw BadValue(
+            "--shuffle: Asio runs its ready handlers in its own order; use --engine hand");
+      }
     }
     if (!id.empty()) s.id = positive_integer("--id", id);
     if (!users.empty()) s.users = positive_integer("--users", users, 10'000'000);

@@ -12,8 +12,12 @@
 
 namespace evo {
 
+/// hand: our reactor (common/reactor); asio: Boost.Asio's io_context (common/asio_loop).
+enum class Engine { hand, asio };
+
 struct Options {
   Scenario scenario;
+  Engine engine = Engine::hand;
   ClockMode clock = ClockMode::real;
   bool trace = false;
   bool gantt = false;

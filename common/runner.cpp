@@ -7,6 +7,7 @@
 #include <exception>
 #include <fstream>
 
+#include "asio_runner.hpp"
 #include "cli.hpp"
 #include "gantt.hpp"
 #include "timeline.hpp"
@@ -29,7 +30,24 @@ void print_stats(const Reactor::Stats& s) {
       static_cast<unsigned long long>(s.fd_events), s.peak_ready);
 }
 
+EngineRun run_on_reactor(const StageApi& stage, const Options& options, TraceObserver& observers,
+                         Outcome& outcome) {
+  Reactor reactor(options.clock);
+  reactor.set_observer(&observers);
+  if (options.shuffle) reactor.shuffle_ready_order(*options.shuffle);
+  Services services(reactor, options.scenario.services);
+  start_scenario(stage, services, options.scenario, outcome);
+  reactor.run();
+  return {reactor.now(), reactor.stats(), stage.live_objects()};
+}
+
 int run(const std::string& name, const StageApi& stage, const Options& options) {
+  if (options.engine == Engine::asio && stage.asio == nullptr) {
+    std::fprintf(stderr, "%s: error: --engine asio: this stage has no Asio workflow\n",
+                 name.c_str());
+    return exit_usage;
+  }
+
   // Open the JSON file before the run, so that a bad path fails fast.
   std::ofstream json_file;
   if (!options.trace_json.empty()) {
@@ -57,18 +75,15 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     observers.add(&printer);
   }
 
-  Outcome outcome;  // before the reactor too: a handler destroyed with it may still report
-  Reactor reactor(options.clock);
-  reactor.set_observer(&observers);
-  if (options.shuffle) reactor.shuffle_ready_order(*options.shuffle);
-  Services services(reactor, options.scenario.services);
-  start_scenario(stage, services, options.scenario, outcome);
-  reactor.run();
+  Outcome outcome;  // before the loop too: a handler destroyed with it may still report
+  EngineRun ran = options.engine == Engine::asio
+                      ? run_on_asio(*stage.asio, options, observers, outcome)
+                      : run_on_reactor(stage, options, observers, outcome);
 
   Duration sequential = sequential_time(options.scenario);
-  std::printf("Total time: %s (sequential would be %s)\n", format_seconds(reactor.now()).c_str(),
+  std::printf("Total time: %s (sequential would be %s)\n", format_seconds(ran.total).c_str(),
               format_seconds(sequential).c_str());
-  if (options.stats) print_stats(reactor.stats());
+  if (options.stats) print_stats(ran.stats);
   if (options.gantt) {
     bool color = ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     std::fputs(render_gantt(recorder, {.sequential = sequential, .color = color}).c_str(), stdout);
@@ -86,9 +101,9 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
                  outcome.handler_calls);
     return exit_internal;
   }
-  if (live_handlers() != 0 || stage.live_objects() != 0) {
+  if (live_handlers() != 0 || ran.live_objects != 0) {
     std::fprintf(stderr, "%s: bug: %zu handlers and %zu stage objects still alive after the run\n",
-                 name.c_str(), live_handlers(), stage.live_objects());
+                 name.c_str(), live_handlers(), ran.live_objects);
     return exit_internal;
   }
   if (outcome.error) {

@@ -41,6 +41,20 @@ struct TwoTasks {
   Duration block_b;
 };
 
+namespace asio_engine {
+class Services;
+}
+
+/// The same workflow on Boost.Asio (--engine asio, the stage's workflow_asio.cpp):
+/// the entries of StageApi, on the Asio engine's services. Each starts the
+/// workflow with a plain handler as its completion token.
+struct AsioStageApi {
+  void (*two_tasks)(asio_engine::Services&, TwoTasks, Handler<std::vector<std::string>>);
+  void (*fetch_user_and_profile)(asio_engine::Services&, UserId, Handler<UserProfile>);
+  void (*fetch_all)(asio_engine::Services&, std::vector<UserId>, Handler<std::vector<UserProfile>>);
+  void (*fetch_with_timeout)(asio_engine::Services&, UserId, Duration, Handler<UserProfile>);
+};
+
 /// What a stage offers the runner and the typed tests: the workflow functions,
 /// each ending in a callback whatever style the stage uses inside. Each stage
 /// defines one in its adapter.cpp; this is the only place the styles meet.
@@ -54,6 +68,8 @@ struct StageApi {
   std::size_t (*live_objects)();
   /// More about the last error than its error_code (stage 3: the awaiting chain).
   std::string (*error_details)();
+  /// The stage on Boost.Asio; null if the stage has none.
+  const AsioStageApi* asio = nullptr;
 };
 
 /// What the scenario ended with, as the caller saw it.
@@ -67,5 +83,8 @@ struct Outcome {
 /// the reactor runs (the caller runs it). The result line is logged too.
 void start_scenario(const StageApi& stage, Services& services, const Scenario& scenario,
                     Outcome& outcome);
+/// The same on the Asio engine (common/asio_runner.cpp); the caller runs the loop.
+void start_scenario(const AsioStageApi& stage, asio_engine::Services& services,
+                    const Scenario& scenario, Outcome& outcome);
 
 }  // namespace evo

@@ -1,6 +1,7 @@
 #include "adapter.hpp"
 
 #include "workflow.hpp"
+#include "workflow_asio.hpp"
 
 namespace evo::stage1 {
 
@@ -15,6 +16,7 @@ const StageApi& stage_api() {
       .fetch_with_timeout = &fetch_with_timeout,
       .live_objects = [] { return std::size_t{0}; },
       .error_details = [] { return std::string(); },
+      .asio = &asio_stage,
   };
   return api;
 }

@@ -1,6 +1,7 @@
 #include "adapter.hpp"
 
 #include "workflow.hpp"
+#include "workflow_asio.hpp"
 
 namespace evo::stage2 {
 
@@ -28,6 +29,7 @@ const StageApi& stage_api() {
           },
       .live_objects = [] { return live_states(); },
       .error_details = [] { return std::string(); },
+      .asio = &asio_stage,
   };
   return api;
 }

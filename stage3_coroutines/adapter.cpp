@@ -1,6 +1,7 @@
 #include "adapter.hpp"
 
 #include "workflow.hpp"
+#include "workflow_asio.hpp"
 
 namespace evo::stage3 {
 namespace {
@@ -55,6 +56,7 @@ const StageApi& stage_api() {
             std::string chain = last_chain.substr(0, last_chain.size() - 1);  // no final newline
             return "The error went up through these coroutines (innermost first):\n" + chain;
           },
+      .asio = &asio_stage,
   };
   return api;
 }

@@ -106,7 +106,7 @@ TEST(Binaries, BadInputGetsOneLineAndExitCode64) {
                                         "--users 0",
                                         "--no-such-flag",
                                         "--clock sundial",
-                                        "--engine asio",
+                                        "--engine asio --shuffle 1",
                                         "--backend http://localhost:8080",
                                         "--fail user",
                                         "--timeout",

@@ -116,6 +116,14 @@ TEST(ParseOptions, DefaultsToTheWalkThroughOnTheRealClock) {
   EXPECT_TRUE(o.scenario.services.failing_profiles.empty());
 }
 
+TEST(ParseOptions, EngineAsioSelectsBoostAsioAndHandIsTheDefault) {
+  EXPECT_EQ(options_from({}).engine, evo::Engine::hand);
+  EXPECT_EQ(options_from({"--engine", "hand"}).engine, evo::Engine::hand);
+  EXPECT_EQ(options_from({"--engine", "asio"}).engine, evo::Engine::asio);
+  EXPECT_EQ(options_from({"--engine", "asio", "--clock", "virtual"}).clock,
+            ClockMode::virtual_time);
+}
+
 TEST(ParseOptions, EveryFlagSetsItsField) {
   // One flag per line.
   // clang-format off
@@ -261,7 +269,7 @@ const BadInput bad_inputs[] = {
     {"TraceJsonWithoutFile", {"--trace-json"}, "--trace-json"},
     {"StrayArgument", {"stray"}, "stray"},
     {"UnknownClock", {"--clock", "wall"}, "wall"},
-    {"AsioEngine", {"--engine", "asio"}, "asio"},
+    {"ShuffleOnTheAsioEngine", {"--engine", "asio", "--shuffle", "3"}, "--shuffle"},
     {"UnknownEngine", {"--engine", "turbo"}, "turbo"},
     {"HttpBackend", {"--backend", "http://localhost:8080"}, "http://localhost:8080"},
     {"UnknownBackend", {"--backend", "carrier-pigeon"}, "carrier-pigeon"},

@@ -1,0 +1,219 @@
+#pragma once
+// The Asio engine's event loop: one boost::asio::io_context, run on one thread,
+// plus the two things our hand reactor has and Asio leaves to you: a virtual
+// clock, and a trace (labels and events for the observers of common/trace.hpp).
+//
+// Time. Every timer of this engine is a `Timer`, Asio's basic_waitable_timer
+// with our own Clock and WaitTraits. LoopClock::now() reads steady_clock, or,
+// while a virtual-clock Loop lives on this thread, that loop's counter.
+// LoopWaitTraits tells Asio never to sleep for virtual time (every wait is
+// "zero"), and Loop::run() polls the io_context instead of running it: when a
+// poll ran nothing, the loop is idle, so the counter jumps to the earliest
+// armed deadline and the next poll finds that timer due.
+//
+// Trace. Asio calls completion handlers itself, so the loop cannot watch them
+// run; instead the engine wraps each handler it gives Asio (Traced below). The
+// wrapper remembers the label it was made under and reports when it runs or
+// is destroyed unrun; it also counts itself, so a leak shows as live_handlers().
+//
+// Single-threaded like the hand reactor: every member is for the loop's thread.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+#include "reactor.hpp"
+#include "trace.hpp"
+
+namespace evo::asio_engine {
+
+namespace asio = boost::asio;
+using error_code = boost::system::error_code;
+
+/// steady_clock, or the virtual time of the Loop living on this thread.
+struct LoopClock {
+  using duration = std::chrono::nanoseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<LoopClock, duration>;
+  static constexpr bool is_steady = true;
+  static time_point now() noexcept;
+};
+
+/// How long Asio may sleep for a deadline: as long as it says on the real
+/// clock, never on the virtual one (Loop::run() jumps instead).
+struct LoopWaitTraits {
+  static LoopClock::duration to_wait_duration(const LoopClock::duration& d);
+  static LoopClock::duration to_wait_duration(const LoopClock::time_point& t);
+};
+
+using Timer = asio::basic_waitable_timer<LoopClock, LoopWaitTraits>;
+
+class Loop {
+ public:
+  /// What a wrapped handler remembers: whose it is, and the timer it waits on.
+  struct Ticket {
+    std::uint32_t label = 0;
+    std::uint64_t id = 0;  // 0: moved from, or already run
+    bool timer = false;
+    Duration deadline{};
+    std::string_view what;
+  };
+
+  explicit Loop(ClockMode clock = ClockMode::real);
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  asio::io_context::executor_type executor() noexcept { return io_.get_executor(); }
+  asio::io_context& context() noexcept { return io_; }
+
+  /// Runs until the io_context has no work left: io_context::run() on the real
+  /// clock, poll-then-jump on the virtual one (see the top of this file).
+  void run();
+
+  /// Loop time since the loop was made.
+  Duration now() const noexcept;
+  ClockMode clock() const noexcept { return clock_; }
+  void block_for(Duration d);
+  void log(std::string_view text) { emit(EventKind::log, current_, 0, {}, text); }
+  std::string_view current_label() const noexcept { return labels_[current_].name; }
+  void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
+  /// Counted as the hand reactor counts (no fd events, no ready queue of ours).
+  const Reactor::Stats& stats() const noexcept { return stats_; }
+  /// Wrapped handlers still alive: zero once run() returned, or one leaked.
+  std::size_t live_handlers() const noexcept { return live_; }
+
+  /// Starts a new task: posts fn to the io_context under `label`.
+  template <class Fn>
+  void spawn(std::string_view label, Fn fn) {
+    std::uint32_t task = intern(label);
+    emit(EventKind::spawn, current_, 0, {}, label);
+    asio::post(io_, wrap(ready(task), std::move(fn)));
+  }
+  /// Posts fn under the current label (asio::post, traced).
+  template <class Fn>
+  void post(Fn fn) {
+    asio::post(io_, wrap(ready(current_), std::move(fn)));
+  }
+  /// A handler for timer.async_wait(): reports "armed" now, "fired" or
+  /// "cancelled" when Asio calls it.
+  template <class Fn>
+  auto wrap_timer(Duration delay, std::string_view what, Fn fn) {
+    return wrap(arm(delay, what), std::move(fn));
+  }
+
+  template <class Fn>
+  class Traced;
+  template <class Fn>
+  Traced<Fn> wrap(Ticket ticket, Fn fn) {
+    return Traced<Fn>(*this, ticket, std::move(fn));
+  }
+
+  // Used by Traced.
+  void started(Ticket ticket, bool cancelled);
+  void finished(std::uint32_t saved, Ticket ticket);
+  void dropped(Ticket ticket);
+  std::uint32_t current() const noexcept { return current_; }
+
+ private:
+  struct Label {
+    std::string name;
+    std::size_t pending = 0;
+  };
+
+  Ticket ready(std::uint32_t label);
+  Ticket arm(Duration delay, std::string_view what);
+  std::uint32_t intern(std::string_view name);
+  void release(std::uint32_t label);
+  void forget_deadline(const Ticket& ticket);
+  void emit(EventKind kind, std::uint32_t label, std::uint64_t id, Duration duration = {},
+            std::string_view detail = {}) {
+    if (observer_) observer_->on_event({kind, now(), labels_[label].name, id, duration, detail});
+  }
+
+  ClockMode clock_;
+  std::chrono::steady_clock::time_point start_;
+  Duration virtual_now_{};
+  Loop* previous_ = nullptr;           // the virtual loop this one hides, restored by ~Loop
+  std::multiset<Duration> deadlines_;  // armed timers, for the virtual jump
+
+  std::deque<Label> labels_;
+  std::unordered_map<std::string, std::uint32_t> label_ids_;
+  std::uint32_t current_ = 0;  // label 0 is "main", as in the hand reactor
+  std::uint64_t next_id_ = 1;
+  std::size_t live_ = 0;
+  TraceObserver* observer_ = nullptr;
+  Reactor::Stats stats_;
+  // Last, so destroyed first: the handlers it still holds are destroyed while
+  // the labels and deadlines they report to are still there.
+  asio::io_context io_{1};  // concurrency hint 1: one thread, so Asio may skip its locks
+
+  template <class Fn>
+  friend class Traced;
+};
+
+/// A completion handler that runs fn under the label it was made under, and
+/// tells the observer: "run" (after "fired" or "cancelled" for a timer), then
+/// "done" once the label has nothing left. Destroyed unrun (the io_context
+/// went away), it only releases its label. Move-only, as Asio wants.
+template <class Fn>
+class Loop::Traced {
+ public:
+  Traced(Loop& loop, Ticket ticket, Fn fn) : loop_(&loop), ticket_(ticket), fn_(std::move(fn)) {
+    ++loop_->live_;
+  }
+  Traced(Traced&& other) noexcept
+      : loop_(other.loop_), ticket_(std::exchange(other.ticket_, {})), fn_(std::move(other.fn_)) {
+    ++loop_->live_;
+  }
+  Traced& operator=(Traced&&) = delete;
+  ~Traced() {
+    --loop_->live_;
+    if (ticket_.id != 0) loop_->dropped(ticket_);
+  }
+
+  template <class... Args>
+  void operator()(Args&&... args) {
+    Ticket ticket = std::exchange(ticket_, {});
+    struct Scope {  // restores the label and releases this one even if fn throws
+      Loop& loop;
+      std::uint32_t saved;
+      Ticket ticket;
+      ~Scope() { loop.finished(saved, ticket); }
+    } scope{*loop_, loop_->current(), ticket};
+    loop_->started(ticket, cancelled(args...));
+    std::move(fn_)(std::forward<Args>(args)...);
+  }
+
+ private:
+  template <class... Args>
+  static bool cancelled(const Args&... args) {
+    if constexpr (sizeof...(Args) == 0) {
+      return false;
+    } else {
+      const auto& first = std::get<0>(std::tie(args...));
+      if constexpr (std::is_same_v<std::decay_t<decltype(first)>, error_code>) {
+        return first == asio::error::operation_aborted;
+      } else {
+        return false;
+      }
+    }
+  }
+
+  Loop* loop_;
+  Ticket ticket_;
+  Fn fn_;
+};
+
+}  // namespace evo::asio_engine
