@@ -8,6 +8,14 @@ namespace {
 // "evo::stage3::Task<evo::UserProfile> evo::stage3::fetch_user_and_profile(
 // evo::Services&, evo::UserId)" -> "fetch_user_and_profile".
 std::string short_function_name(std::string_view full) {
+  // clang spells an unnamed namespace "(anonymous namespace)", GCC
+  // "{anonymous}": drop clang's, so its "(" is not taken for the parameters.
+  std::string spelled(full);
+  constexpr std::string_view unnamed = "(anonymous namespace)::";
+  for (auto at = spelled.find(unnamed); at != std::string::npos; at = spelled.find(unnamed)) {
+    spelled.erase(at, unnamed.size());
+  }
+  full = spelled;
   full = full.substr(0, full.find('('));
   if (auto space = full.rfind(' '); space != std::string_view::npos) full = full.substr(space + 1);
   for (std::string_view prefix : {"evo::stage3::", "{anonymous}::"}) {
