@@ -210,12 +210,18 @@ void in_flight_bytes_asio(benchmark::State& state) {
   state.counters["live_bytes_per_item"] = per_timer;
 }
 
-BENCHMARK(arm_and_fire_evo)->Name("timers_arm_fire_1M/evo")->Unit(benchmark::kMillisecond);
-BENCHMARK(arm_and_fire_asio)->Name("timers_arm_fire_1M/asio")->Unit(benchmark::kMillisecond);
-BENCHMARK(arm_only_evo)->Name("timers_arm_1M/evo")->Unit(benchmark::kMillisecond);
-BENCHMARK(arm_only_asio)->Name("timers_arm_1M/asio")->Unit(benchmark::kMillisecond);
-BENCHMARK(cancel_evo)->Name("timers_cancel_1M/evo")->Unit(benchmark::kMillisecond);
-BENCHMARK(cancel_asio)->Name("timers_cancel_1M/asio")->Unit(benchmark::kMillisecond);
+BENCHMARK(arm_and_fire_evo)
+    ->Name("timers_arm_fire_1M/evo")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(arm_and_fire_asio)
+    ->Name("timers_arm_fire_1M/asio")
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(arm_only_evo)->Name("timers_arm_1M/evo")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(arm_only_asio)->Name("timers_arm_1M/asio")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(cancel_evo)->Name("timers_cancel_1M/evo")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(cancel_asio)->Name("timers_cancel_1M/asio")->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(in_flight_bytes_evo)->Name("bytes_per_timer/evo")->Iterations(3);
 BENCHMARK(in_flight_bytes_asio)->Name("bytes_per_timer/asio")->Iterations(3);
 
