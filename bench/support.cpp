@@ -21,7 +21,12 @@
 
 #include "measure.hpp"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EVO_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(EVO_SANITIZED)
 #define EVO_COUNT_HEAP 0
 #else
 #define EVO_COUNT_HEAP 1
@@ -76,30 +81,30 @@ using evo::bench::counted;
 using evo::bench::uncounted;
 
 extern "C" {
-void* malloc(std::size_t n) {
+void* malloc(std::size_t n) noexcept {
   return counted(__libc_malloc(n));
 }
-void* calloc(std::size_t n, std::size_t size) {
+void* calloc(std::size_t n, std::size_t size) noexcept {
   return counted(__libc_calloc(n, size));
 }
-void* aligned_alloc(std::size_t align, std::size_t n) {
+void* aligned_alloc(std::size_t align, std::size_t n) noexcept {
   return counted(__libc_memalign(align, n));
 }
-void* memalign(std::size_t align, std::size_t n) {
+void* memalign(std::size_t align, std::size_t n) noexcept {
   return counted(__libc_memalign(align, n));
 }
-int posix_memalign(void** out, std::size_t align, std::size_t n) {
+int posix_memalign(void** out, std::size_t align, std::size_t n) noexcept {
   if (align < sizeof(void*) || (align & (align - 1)) != 0) return EINVAL;
   void* p = counted(__libc_memalign(align, n));
   if (p == nullptr) return ENOMEM;
   *out = p;
   return 0;
 }
-void* realloc(void* old, std::size_t n) {
+void* realloc(void* old, std::size_t n) noexcept {
   uncounted(old);
   return counted(__libc_realloc(old, n));
 }
-void free(void* p) {
+void free(void* p) noexcept {
   uncounted(p);
   __libc_free(p);
 }
