@@ -73,7 +73,7 @@ def allocs(run):
 
 def pair_table(runs):
     lines = [
-        "| work | ours | theirs | ours / theirs | allocations per item (ours, theirs) |",
+        "| work | ours | compared with | ratio | allocations per item (ours, compared) |",
         "|---|---:|---:|---:|---|",
     ]
     for what, ours, theirs, metric in PAIRS:
