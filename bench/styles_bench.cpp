@@ -14,8 +14,9 @@
 
 #include "common/reactor.hpp"
 #include "measure.hpp"
+#include "stage2_futures/from_callbacks.hpp"
 #include "stage2_futures/future.hpp"
-#include "stage3_coroutines/awaitable.hpp"
+#include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/task.hpp"
 
 namespace asio = boost::asio;
