@@ -76,6 +76,7 @@ const std::vector<Case> cases = {
     {"BlockingShort", make(K::blocking, block(500ms)), false},
     {"ChainDefault", make(K::chain), false},
     {"ChainOtherId", make(K::chain, id(7), latency(1s, 1ms)), false},
+    {"FanOutNoUsers", make(K::fan_out, users(0)), false},
     {"FanOutOne", make(K::fan_out, users(1)), false},
     {"FanOutThree", make(K::fan_out, users(3)), false},
     {"FanOutTen", make(K::fan_out, users(10), latency(10ms, 5ms)), false},
