@@ -38,19 +38,21 @@ Reactor::Reactor(ClockMode clock)
   label_ids_.emplace("main", 0);
 }
 
-// Pending work is destroyed unrun; that can run code (a broken stage-2 promise
-// runs its continuation), so drain until empty, with the observer detached.
+// Pending work is destroyed unrun (the policy is in reactor.hpp). It is moved
+// out first, so a destructor that calls cancel() or unwatch() finds nothing,
+// and whatever a destructor posts, arms or watches is destroyed at once
+// (dropped_in_teardown): one pass, no drain loop to keep going forever. The
+// observer is detached: it may be gone already.
 Reactor::~Reactor() {
   observer_ = nullptr;
+  tearing_down_ = true;
   ++teardowns_running;
   struct Done {
     ~Done() { --teardowns_running; }
   } done;
-  while (pending() > 0) {
-    auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
-    ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear(), free_slots_.clear();
-    live_timers_ = 0;
-  }
+  auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
+  ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear();
+  live_timers_ = 0;
 }
 
 // Not reentrant: a callback that calls run() (to "wait" for a result) would
@@ -105,6 +107,7 @@ void Reactor::run_ready_callbacks() {
   for (std::size_t i = count; shuffle_state_ && i > 1; --i) {
     std::swap(ready_[i - 1], ready_[splitmix64(*shuffle_state_) % i]);
   }
+  if (count > 0) phases_paid_ += virtual_phase_cost;
   for (; count > 0; --count) {
     Ready item = std::move(ready_.front());
     ready_.pop_front();  // popped before running: if it throws, the rest stay queued
@@ -118,15 +121,18 @@ void Reactor::run_ready_callbacks() {
 void Reactor::wait_for_work() {
   std::optional<Duration> next = next_deadline();
   bool ready_now = !ready_.empty();
+  // Virtual time also jumps while work is ready, once the phases run since it
+  // last moved have paid for the wait: a task that yields cannot stop time.
+  bool jump =
+      next && clock_ == ClockMode::virtual_time && (!ready_now || now_ + phases_paid_ >= *next);
   if (watches_.empty()) {
-    if (!ready_now && next) sleep_until(*next);
+    if (next && (!ready_now || jump)) sleep_until(*next);
     return;
   }
-  // Virtual time never waits for I/O: it peeks, and if nothing is there, the
-  // next timer comes first.
-  bool jump_after = !ready_now && next && clock_ == ClockMode::virtual_time;
+  // Virtual time never waits for I/O: it peeks first, and an fd that is ready
+  // now beats the timer (the jump then waits for a later iteration).
   int timeout_ms = -1;
-  if (ready_now || jump_after) {
+  if (ready_now || jump) {
     timeout_ms = 0;
   } else if (next) {  // measured from now, not from the iteration's start
     auto left = std::chrono::ceil<std::chrono::milliseconds>(start_ + *next -
@@ -134,16 +140,18 @@ void Reactor::wait_for_work() {
     timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX));
   }
   bool io_ready = poll_fds(timeout_ms);
-  if (jump_after && !io_ready) sleep_until(*next);
+  if (jump && !io_ready) sleep_until(*next);
 }
 
 void Reactor::post(Callback fn) {
   check_thread();
+  if (dropped_in_teardown(fn)) return;
   enqueue(std::move(fn), current_, next_id_++);
 }
 
 void Reactor::spawn(std::string_view label, Callback fn) {
   check_thread();
+  if (dropped_in_teardown(fn)) return;
   LabelId id = intern(label);
   emit(EventKind::spawn, current_, 0, {}, label);
   enqueue(std::move(fn), id, next_id_++);
@@ -157,24 +165,37 @@ void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
 }
 
 void Reactor::run_one(Ready& item) {
-  // Restores the previous label and releases this one even if fn throws.
+  // Even if fn throws: destroys fn while its label is current (its destructor
+  // may still do work for its task), then restores the label and releases it.
   struct Scope {
     Reactor& self;
+    Ready& item;
     LabelId saved;
-    LabelId label;
     ~Scope() {
+      item.fn = nullptr;
       self.current_ = saved;
-      self.release(label);
+      self.release(item.label);
     }
-  } scope{*this, current_, item.label};
+  } scope{*this, item, current_};
   current_ = item.label;
   ++stats_.callbacks_run;
   emit(EventKind::run, item.label, item.id);
-  item.fn();  // item (and the callback in it) is destroyed by the caller, after this
+  item.fn();
+}
+
+// Destroys a callback that will not run, under its own label, and only then
+// releases the label: what the destructor does is traced as its task's, and
+// the task's "done" comes after it.
+void Reactor::drop(Callback fn, LabelId label) {
+  LabelId saved = std::exchange(current_, label);
+  fn = nullptr;
+  current_ = saved;
+  release(label);
 }
 
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
+  if (dropped_in_teardown(fn)) return {};
   std::uint32_t slot;
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(timers_.size());
@@ -204,8 +225,7 @@ bool Reactor::cancel(TimerId id) {
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
   emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
-  take_timer(id.slot);  // the callback is destroyed here, unrun
-  release(label);
+  drop(take_timer(id.slot), label);
   return true;
 }
 
@@ -230,6 +250,7 @@ std::optional<Duration> Reactor::next_deadline() {
 void Reactor::sleep_until(Duration deadline) {
   if (clock_ == ClockMode::virtual_time) {
     now_ = std::max(now_, deadline);  // the jump that makes a 2 s scenario take microseconds
+    phases_paid_ = {};
   } else {
     std::this_thread::sleep_until(start_ + deadline);
   }
@@ -239,17 +260,19 @@ void Reactor::block_for(Duration d) {
   check_thread();
   emit(EventKind::blocked, current_, 0, d);
   if (clock_ == ClockMode::virtual_time) {
-    now_ += d;
+    now_ += d, phases_paid_ = {};
   } else {
     std::this_thread::sleep_for(d);
     update_clock();
   }
 }
 
-void Reactor::watch(int fd, Interest interest, Callback fn) {
+void Reactor::watch(int fd, Interest interest, Callback&& fn) {
   check_thread();
-  std::uint64_t id = next_id_;
-  auto [it, fresh] = watches_.try_emplace(fd, Watch{std::move(fn), current_, id});
+  if (dropped_in_teardown(fn)) return;
+  // Everything that can throw comes before fn is taken: an empty slot first,
+  // then the kernel. If either says no, the caller still holds fn.
+  auto [it, fresh] = watches_.try_emplace(fd);
   if (!fresh) throw std::logic_error("Reactor::watch: fd is already watched");
   try {
     poller_.add(fd, interest);
@@ -257,7 +280,8 @@ void Reactor::watch(int fd, Interest interest, Callback fn) {
     watches_.erase(it);  // the kernel said no: forget it, as if never asked
     throw;
   }
-  ++next_id_;
+  std::uint64_t id = next_id_++;
+  it->second = {std::move(fn), current_, id};
   acquire(current_);
   if (observer_) {
     auto what = interest == Interest::readable ? " readable" : " writable";
@@ -273,7 +297,7 @@ bool Reactor::unwatch(int fd) {
   Watch dropped = std::move(it->second);
   watches_.erase(it);
   emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
-  release(dropped.label);
+  drop(std::move(dropped.fn), dropped.label);
   return true;
 }
 

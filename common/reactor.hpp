@@ -25,6 +25,18 @@
 // When a callback throws, the exception leaves run() (as in Boost.Asio). The
 // loop stays usable: the callbacks that had not run yet stay queued, and
 // calling run() again carries on where it stopped.
+//
+// A callback that will not run (cancelled, unwatched, or already run) is
+// destroyed under its own label, before that label can be reported done:
+// whatever its destructor does (a broken stage-2 promise runs a continuation)
+// shows up in the trace as its own task's work.
+//
+// Teardown: ~Reactor destroys every callback still ready, armed or watched
+// without running it, as Asio does with the handlers of a destroyed
+// io_context. Destroying one can run code that posts, arms or watches more;
+// while the reactor is being destroyed, such new work is destroyed on the spot
+// instead of queued. So teardown is one pass and always ends: a retry loop
+// whose dropped handler asks for another try cannot keep a dying loop alive.
 
 #include <cstdint>
 #include <deque>
@@ -68,12 +80,18 @@ class Reactor {
     std::size_t peak_ready = 0;
   };
 
+  /// What one ready phase costs on the virtual clock (see the virtual clock in
+  /// common/README.md): a task that yields by re-posting still lets time pass.
+  static constexpr Duration virtual_phase_cost = std::chrono::microseconds(1);
+
   explicit Reactor(ClockMode clock = ClockMode::real);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
 
-  /// Queues fn to run in a later ready phase, under the current label.
+  /// Queues fn to run in a later ready phase, under the current label; never
+  /// inside post() itself. This is how an operation whose answer is known at
+  /// once still answers later (Asio's rule; see stage 1's README).
   void post(Callback fn);
   /// Starts a new task: queues fn like post() but under `label`.
   void spawn(std::string_view label, Callback fn);
@@ -85,8 +103,11 @@ class Reactor {
   bool cancel(TimerId id);
   /// One-shot: runs fn once when fd becomes readable (or writable). One watch
   /// per fd at a time; unwatch() before closing the fd. On the virtual clock
-  /// the loop only peeks at fds: pending timers come first.
-  void watch(int fd, Interest interest, Callback fn);
+  /// the loop only peeks at fds: an fd that is ready beats a timer not yet due,
+  /// and an fd that is not ready waits behind the next timer.
+  /// Strong guarantee: if it throws (fd already watched, the kernel refuses
+  /// the fd), fn is left to the caller, unmoved; hence the rvalue reference.
+  void watch(int fd, Interest interest, Callback&& fn);
   /// Drops the watch on fd without running it. False if there was none.
   bool unwatch(int fd);
 
@@ -150,6 +171,12 @@ class Reactor {
   bool has_work() const noexcept { return pending() > 0; }
   void enqueue(Callback fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
+  void drop(Callback fn, LabelId label);
+  // True, with fn destroyed, while ~Reactor runs: work added then never queues.
+  bool dropped_in_teardown(Callback& fn) noexcept {
+    if (tearing_down_) fn = nullptr;
+    return tearing_down_;
+  }
   std::optional<Duration> next_deadline();
   Callback take_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
@@ -181,6 +208,8 @@ class Reactor {
   std::unordered_map<int, Watch> watches_;
   Poller poller_;
   bool running_ = false;
+  bool tearing_down_ = false;  // inside ~Reactor
+  Duration phases_paid_{};     // virtual clock: ready phases run since time last moved
 
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -323,6 +324,58 @@ TEST(Reactor, BlockForAdvancesTheVirtualClockAndMakesTimersLate) {
   EXPECT_EQ(fired->duration, 400ms) << "timer_fired reports how late the timer fired";
 }
 
+// A task that polls for something by yielding (re-posting itself) keeps the
+// ready queue busy. On the real clock time passes anyway; on the virtual
+// clock each ready phase costs Reactor::virtual_phase_cost, so the timer it
+// waits for fires after 1 ms / 1 us = 1000 phases, at exactly its deadline.
+std::pair<int, evo::Duration> yield_until_timer(Reactor& r, int max_yields) {
+  bool fired = false;
+  evo::Duration fired_at{-1};
+  int yields = 0;
+  r.call_after(1ms, [&] {
+    fired = true;
+    fired_at = r.now();
+  });
+  std::function<void()> poll = [&] {
+    if (!fired && ++yields < max_yields) r.post([&] { poll(); });
+  };
+  r.post([&] { poll(); });
+  r.run();
+  EXPECT_TRUE(fired);
+  return {yields, fired_at};
+}
+
+TEST(Reactor, YieldingPollerSeesItsTimerFireOnTheVirtualClock) {
+  Reactor r(ClockMode::virtual_time);
+  auto [yields, fired_at] = yield_until_timer(r, 100'000);
+  EXPECT_EQ(fired_at, 1ms);
+  EXPECT_EQ(yields, 1ms / Reactor::virtual_phase_cost + 1) << "time moved only by phase costs";
+}
+
+TEST(Reactor, YieldingPollerSeesItsTimerFireOnTheRealClock) {
+  Reactor r(ClockMode::real);
+  auto [yields, fired_at] = yield_until_timer(r, 100'000'000);
+  EXPECT_GE(fired_at, 1ms);
+  EXPECT_LT(yields, 100'000'000);
+}
+
+// The phase cost is only ever paid in full at a deadline: busy phases between
+// two timers leave now() where it was, so the times in a trace stay the
+// deadlines themselves.
+TEST(Reactor, BusyPhasesOnTheVirtualClockDoNotMoveTimeBeforeTheNextDeadline) {
+  Reactor r(ClockMode::virtual_time);
+  std::vector<evo::Duration> seen;
+  std::function<void(int)> spin = [&](int left) {
+    seen.push_back(r.now());
+    if (left > 0) r.post([&, left] { spin(left - 1); });
+  };
+  r.call_after(1s, [] {});
+  r.post([&] { spin(500); });
+  r.run();
+  EXPECT_EQ(seen, std::vector<evo::Duration>(501, 0s));
+  EXPECT_EQ(r.now(), 1s);
+}
+
 // ---- File descriptors ---------------------------------------------------------
 
 TEST(Reactor, RunsWatchCallbackOnceThePipeBecomesReadable) {
@@ -446,6 +499,72 @@ TEST(Reactor, WatchingAnInvalidFdThrowsSystemErrorAndLeavesNothingBehind) {
   EXPECT_EQ(r.pending(), 0u);
   r.run();
   EXPECT_EQ(evo::live_handlers(), 0u);
+}
+
+// The strong guarantee: a watch that throws has not taken the callback, so
+// the caller can still run it, keep it, or hand it to someone else.
+TEST(Reactor, WatchOfAnFdAlreadyWatchedThrowsAndLeavesTheCallbackWithTheCaller) {
+  Reactor r(ClockMode::virtual_time);
+  Pipe pipe;
+  r.watch(pipe.read_end(), Interest::readable, [] {});
+  int calls = 0;
+  evo::Callback mine = [&calls] { ++calls; };
+
+  EXPECT_THROW(r.watch(pipe.read_end(), Interest::readable, std::move(mine)), std::logic_error);
+  ASSERT_TRUE(mine) << "a watch that throws must not consume the callback";
+  mine();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(r.pending(), 1u);
+  EXPECT_TRUE(r.unwatch(pipe.read_end()));
+}
+
+TEST(Reactor, WatchThatTheKernelRefusesThrowsAndLeavesTheCallbackWithTheCaller) {
+  Reactor r(ClockMode::virtual_time);
+  std::FILE* file = std::tmpfile();  // epoll refuses regular files (EPERM)
+  ASSERT_NE(file, nullptr);
+  int calls = 0;
+  evo::Callback mine = [&calls] { ++calls; };
+
+  EXPECT_THROW(r.watch(::fileno(file), Interest::readable, std::move(mine)), std::system_error);
+  std::fclose(file);
+  ASSERT_TRUE(mine) << "a watch that throws must not consume the callback";
+  mine();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(r.pending(), 0u);
+  r.run();
+}
+
+// On the virtual clock an fd that is readable is readable NOW: the loop looks
+// at the fds before it lets time jump, so a timeout that is not due yet loses
+// to it, whether the loop was idle or busy.
+TEST(Reactor, OnTheVirtualClockAReadableSocketBeatsATimeoutNotYetDue) {
+  for (bool busy : {false, true}) {
+    SCOPED_TRACE(busy ? "busy loop" : "idle loop");
+    Reactor r(ClockMode::virtual_time);
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
+    ASSERT_EQ(::write(fds[1], "x", 1), 1);  // readable before the deadline
+    std::vector<std::string> order;
+    TimerId timeout = r.call_after(1ms, [&] {
+      order.push_back("timeout");
+      r.unwatch(fds[0]);
+    });
+    r.watch(fds[0], Interest::readable, [&] {
+      order.push_back("readable");
+      r.cancel(timeout);
+    });
+    int spins = 0;  // a task that keeps the ready queue busy until one side won
+    std::function<void()> spin = [&] {
+      if (order.empty() && ++spins < 100'000) r.post([&] { spin(); });
+    };
+    if (busy) r.post([&] { spin(); });
+    r.run();
+    ::close(fds[0]);
+    ::close(fds[1]);
+
+    EXPECT_EQ(order, (std::vector<std::string>{"readable"}));
+    EXPECT_EQ(r.now(), 0s);
+  }
 }
 
 // ---- Labels and the observer --------------------------------------------------
@@ -686,6 +805,138 @@ TEST(Reactor, DestroyingItWithPendingWorkDestroysThatWorkUnrun) {
   EXPECT_EQ(ran, 0);
   EXPECT_EQ(destroyed, 2);
   EXPECT_EQ(evo::live_handlers(), 0u);
+}
+
+// What a stage-2 promise or a stage-3 frame can do when the reactor drops it:
+// its destructor adds more work (here: posts, arms and watches a callback,
+// then adds another one of itself, up to `left` more). At teardown none of
+// that may be queued (it would be dropped in its turn, and add more, forever).
+struct AddsWorkWhenDestroyed {
+  Reactor* reactor;
+  int fd;
+  int left;
+  int* ran;
+  std::vector<bool>* destroyed_at_once;  // one entry per piece of work it added
+  AddsWorkWhenDestroyed(Reactor* r, int fd, int left, int* ran, std::vector<bool>* at_once)
+      : reactor(r), fd(fd), left(left), ran(ran), destroyed_at_once(at_once) {}
+  AddsWorkWhenDestroyed(AddsWorkWhenDestroyed&& o) noexcept
+      : reactor(std::exchange(o.reactor, nullptr)),
+        fd(o.fd),
+        left(o.left),
+        ran(o.ran),
+        destroyed_at_once(o.destroyed_at_once) {}
+  ~AddsWorkWhenDestroyed() {
+    if (!reactor) return;
+    auto token = std::make_shared<int>(0);
+    std::weak_ptr<int> observed = token;
+    reactor->post([ran = ran, token] { ++*ran; });
+    reactor->spawn("spawned by a destructor", [ran = ran, token] { ++*ran; });
+    reactor->call_after(1s, [ran = ran, token] { ++*ran; });
+    reactor->watch(fd, Interest::readable, [ran = ran, token] { ++*ran; });
+    token.reset();
+    destroyed_at_once->push_back(observed.expired());
+    if (left > 0) {
+      reactor->post(AddsWorkWhenDestroyed(reactor, fd, left - 1, ran, destroyed_at_once));
+    }
+  }
+  void operator()() { ++*ran; }
+};
+
+TEST(Reactor, WorkAddedByADestructorDuringTeardownIsDestroyedAtOnceNotQueued) {
+  Pipe pipe;
+  int ran = 0;
+  std::vector<bool> destroyed_at_once;
+  {
+    Reactor r(ClockMode::virtual_time);
+    r.post(AddsWorkWhenDestroyed(&r, pipe.read_end(), 3, &ran, &destroyed_at_once));
+  }
+  EXPECT_EQ(destroyed_at_once, std::vector<bool>(4, true))
+      << "work added during teardown must be destroyed before the call that added it returns";
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(evo::live_handlers(), 0u);
+}
+
+// A destructor that always adds one more of itself is a loop with no end
+// condition; here it is bounded (100,000) so that a teardown that keeps
+// draining fails this test instead of hanging it.
+TEST(Reactor, TeardownEndsWhenEveryDroppedCallbackAddsAnother) {
+  Pipe pipe;
+  int ran = 0;
+  std::vector<bool> destroyed_at_once;
+  auto start = std::chrono::steady_clock::now();
+  {
+    Reactor r(ClockMode::virtual_time);
+    r.call_after(1s, AddsWorkWhenDestroyed(&r, pipe.read_end(), 1000, &ran, &destroyed_at_once));
+    r.post(AddsWorkWhenDestroyed(&r, pipe.read_end(), 1000, &ran, &destroyed_at_once));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(destroyed_at_once.size(), 2002u);
+  EXPECT_EQ(std::count(destroyed_at_once.begin(), destroyed_at_once.end(), false), 0);
+  EXPECT_EQ(ran, 0);
+  EXPECT_EQ(evo::live_handlers(), 0u);
+}
+
+TEST(Reactor, TearingDownIsTrueOnlyInsideTheDestructor) {
+  bool during = false;
+  {
+    Reactor r(ClockMode::virtual_time);
+    struct Asks {
+      bool* during;
+      explicit Asks(bool* d) : during(d) {}
+      Asks(Asks&& o) noexcept : during(std::exchange(o.during, nullptr)) {}
+      ~Asks() {
+        if (during) *during = evo::reactor_tearing_down();
+      }
+      void operator()() {}
+    };
+    r.post(Asks(&during));
+    EXPECT_FALSE(evo::reactor_tearing_down());
+  }
+  EXPECT_TRUE(during);
+  EXPECT_FALSE(evo::reactor_tearing_down());
+}
+
+// A callback dropped unrun (cancelled, unwatched, or done running) is
+// destroyed under its own label, so what its destructor does (a broken
+// promise running a continuation) is charged to the task it belongs to.
+struct NotesLabelWhenDestroyed {
+  Reactor* reactor;
+  std::string* label;
+  NotesLabelWhenDestroyed(Reactor* r, std::string* l) : reactor(r), label(l) {}
+  NotesLabelWhenDestroyed(NotesLabelWhenDestroyed&& o) noexcept
+      : reactor(std::exchange(o.reactor, nullptr)), label(o.label) {}
+  ~NotesLabelWhenDestroyed() {
+    if (reactor) *label = reactor->current_label();
+  }
+  void operator()() {}
+};
+
+TEST(Reactor, ACallbackIsDestroyedUnderItsOwnLabelOnEveryDropPath) {
+  Reactor r(ClockMode::virtual_time);
+  Pipe pipe;
+  std::string cancelled, unwatched, ran, threw;
+  TimerId timer{};
+  r.spawn("Task A", [&] {
+    timer = r.call_after(1s, NotesLabelWhenDestroyed(&r, &cancelled));
+    r.watch(pipe.read_end(), Interest::readable, NotesLabelWhenDestroyed(&r, &unwatched));
+    r.post(NotesLabelWhenDestroyed(&r, &ran));
+  });
+  r.spawn("Task B", [&] {
+    r.cancel(timer);
+    r.unwatch(pipe.read_end());
+  });
+  r.run();
+  EXPECT_EQ(cancelled, "Task A");
+  EXPECT_EQ(unwatched, "Task A");
+  EXPECT_EQ(ran, "Task A");
+
+  struct Throws : NotesLabelWhenDestroyed {
+    using NotesLabelWhenDestroyed::NotesLabelWhenDestroyed;
+    void operator()() { throw std::runtime_error("boom"); }
+  };
+  r.spawn("Task C", Throws(&r, &threw));
+  EXPECT_THROW(r.run(), std::runtime_error);
+  EXPECT_EQ(threw, "Task C");
 }
 
 TEST(Reactor, RunFromInsideACallbackThrowsAndTheLoopCarriesOn) {
