@@ -1,8 +1,6 @@
 #include "reactor.hpp"
 
 #include <algorithm>
-#include <cassert>
-#include <climits>
 #include <stdexcept>
 #include <tuple>
 
@@ -24,18 +22,11 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-thread_local int teardowns_running = 0;  // ~Reactor calls on this thread, nested
-
 }  // namespace
-
-bool reactor_tearing_down() noexcept {
-  return teardowns_running > 0;
-}
 
 Reactor::Reactor(ClockMode clock)
     : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {
-  labels_.push_back({"main"});
-  label_ids_.emplace("main", 0);
+  intern("main");  // label 0: code that runs outside any callback
 }
 
 // Pending work is destroyed unrun (the policy is in reactor.hpp). It is moved
@@ -46,13 +37,12 @@ Reactor::Reactor(ClockMode clock)
 Reactor::~Reactor() {
   observer_ = nullptr;
   tearing_down_ = true;
-  ++teardowns_running;
-  struct Done {
-    ~Done() { --teardowns_running; }
-  } done;
-  auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
-  ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear();
-  live_timers_ = 0;
+  ++detail::teardowns_running;
+  {
+    auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
+    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0;
+  }  // destructors cannot throw, so nothing skips the line below
+  --detail::teardowns_running;
 }
 
 // Not reentrant: a callback that calls run() (to "wait" for a result) would
@@ -125,22 +115,13 @@ void Reactor::wait_for_work() {
   // last moved have paid for the wait: a task that yields cannot stop time.
   bool jump =
       next && clock_ == ClockMode::virtual_time && (!ready_now || now_ + phases_paid_ >= *next);
-  if (watches_.empty()) {
-    if (next && (!ready_now || jump)) sleep_until(*next);
-    return;
-  }
   // Virtual time never waits for I/O: it peeks first, and an fd that is ready
   // now beats the timer (the jump then waits for a later iteration).
-  int timeout_ms = -1;
-  if (ready_now || jump) {
-    timeout_ms = 0;
-  } else if (next) {  // measured from now, not from the iteration's start
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(start_ + *next -
-                                                             std::chrono::steady_clock::now());
-    timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX));
+  if (!watches_.empty()) {
+    int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(start_ + *next) : -1;
+    if (poll_fds(timeout_ms)) return;
   }
-  bool io_ready = poll_fds(timeout_ms);
-  if (jump && !io_ready) sleep_until(*next);
+  if (next && (jump || (!ready_now && watches_.empty()))) sleep_until(*next);
 }
 
 void Reactor::post(Callback fn) {
@@ -165,16 +146,15 @@ void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
 }
 
 void Reactor::run_one(Ready& item) {
-  // Even if fn throws: destroys fn while its label is current (its destructor
-  // may still do work for its task), then restores the label and releases it.
+  // Even if fn throws: restores the label, then destroys fn under its own
+  // label (its destructor may still do work for its task) and releases it.
   struct Scope {
     Reactor& self;
     Ready& item;
     LabelId saved;
     ~Scope() {
-      item.fn = nullptr;
       self.current_ = saved;
-      self.release(item.label);
+      self.drop(std::move(item.fn), item.label);
     }
   } scope{*this, item, current_};
   current_ = item.label;
@@ -196,14 +176,12 @@ void Reactor::drop(Callback fn, LabelId label) {
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
   if (dropped_in_teardown(fn)) return {};
-  std::uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(timers_.size());
+  if (free_slots_.empty()) {  // no slot to reuse: make one
+    free_slots_.push_back(static_cast<std::uint32_t>(timers_.size()));
     timers_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
   }
+  std::uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
   std::uint64_t seq = next_id_++;
   timers_[slot] = {std::move(fn), current_, seq, what};
   // A deadline in the past means "now"; Duration::max() means "never" (saturate, don't overflow).
@@ -259,12 +237,9 @@ void Reactor::sleep_until(Duration deadline) {
 void Reactor::block_for(Duration d) {
   check_thread();
   emit(EventKind::blocked, current_, 0, d);
-  if (clock_ == ClockMode::virtual_time) {
-    now_ += d, phases_paid_ = {};
-  } else {
-    std::this_thread::sleep_for(d);
-    update_clock();
-  }
+  if (clock_ == ClockMode::virtual_time) return sleep_until(now_ + d);
+  std::this_thread::sleep_for(d);
+  update_clock();
 }
 
 void Reactor::watch(int fd, Interest interest, Callback&& fn) {
@@ -317,16 +292,6 @@ bool Reactor::poll_fds(int timeout_ms) {
     release(w.label);
   }
   return !fds.empty();
-}
-
-Reactor::LabelId Reactor::intern(std::string_view name) {
-  auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
-  if (inserted) labels_.push_back({std::string(name)});
-  return it->second;
-}
-
-void Reactor::check_thread() const noexcept {
-  assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
 }
 
 }  // namespace evo

@@ -12,6 +12,12 @@
 //                      until the next timer (real clock) or jump to it (virtual).
 // run() returns when nothing is ready, armed or watched.
 //
+// The virtual clock jumps to the next deadline when nothing is ready, and also
+// when the ready phases run since it last moved, at virtual_phase_cost each,
+// add up to that deadline: a task that yields by re-posting cannot stop time.
+// The fds are looked at (timeout 0) before any jump, so an fd that is ready
+// beats a timer that is not due yet. common/README.md explains both choices.
+//
 // Single-threaded by design: every member must be called on the thread that
 // created the reactor (asserted in debug builds). Nothing here locks, and
 // there is no wake-up from other threads. That is the point: a callback runs
@@ -38,6 +44,7 @@
 // instead of queued. So teardown is one pass and always ends: a retry loop
 // whose dropped handler asks for another try cannot keep a dying loop alive.
 
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -67,7 +74,12 @@ struct TimerId {
 /// (inside ~Reactor). Stage machinery asks it so that, at teardown, what that
 /// work owned is destroyed rather than resumed or continued: Asio's rule at
 /// shutdown, and the reason a retry loop cannot keep a dying reactor alive.
-bool reactor_tearing_down() noexcept;
+namespace detail {
+inline thread_local int teardowns_running = 0;  // ~Reactor calls on this thread, nested
+}  // namespace detail
+inline bool reactor_tearing_down() noexcept {
+  return detail::teardowns_running > 0;
+}
 
 class Reactor {
  public:
@@ -181,7 +193,11 @@ class Reactor {
   Callback take_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
   void sleep_until(Duration deadline);
-  LabelId intern(std::string_view name);
+  LabelId intern(std::string_view name) {
+    auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
+    if (inserted) labels_.push_back({std::string(name)});
+    return it->second;
+  }
   void acquire(LabelId label) noexcept { ++labels_[label].pending; }
   void release(LabelId label) {
     if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
@@ -190,7 +206,9 @@ class Reactor {
             std::string_view detail = {}) {
     if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
   }
-  void check_thread() const noexcept;
+  void check_thread() const noexcept {
+    assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
+  }
 
   ClockMode clock_;
   Duration now_{};
