@@ -92,8 +92,8 @@ class Reactor {
     std::size_t peak_ready = 0;
   };
 
-  /// What one ready phase costs on the virtual clock (see the virtual clock in
-  /// common/README.md): a task that yields by re-posting still lets time pass.
+  /// What one ready phase costs on the virtual clock ("How virtual time passes"
+  /// in common/README.md): a task that yields by re-posting still lets time pass.
   static constexpr Duration virtual_phase_cost = std::chrono::microseconds(1);
 
   explicit Reactor(ClockMode clock = ClockMode::real);
