@@ -3,7 +3,9 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <system_error>
 
 namespace evo {
@@ -34,6 +36,12 @@ void Poller::wait(int timeout_ms, std::vector<int>& ready) {
   int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms);
   if (n < 0 && errno != EINTR) throw std::system_error(errno, std::system_category(), "epoll_wait");
   for (int i = 0; i < n; ++i) ready.push_back(events[i].data.fd);
+}
+
+int Poller::timeout_until(std::chrono::steady_clock::time_point deadline) noexcept {
+  auto left =
+      std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX));
 }
 
 }  // namespace evo

@@ -6,6 +6,7 @@
 // remove() while a duplicate of it lives on, and the kernel keeps reporting it.
 // Hence the rule "unwatch before you close".
 
+#include <chrono>
 #include <vector>
 
 namespace evo {
@@ -27,6 +28,9 @@ class Poller {
   /// Waits up to timeout_ms (-1: no limit, 0: just look) and appends the fds
   /// that became ready. A signal (EINTR) counts as "nothing yet".
   void wait(int timeout_ms, std::vector<int>& ready);
+  /// The timeout for wait() that ends at `deadline`: rounded up, so that the
+  /// wait never ends before it, and 0 if it has passed.
+  static int timeout_until(std::chrono::steady_clock::time_point deadline) noexcept;
 
  private:
   int epoll_fd_ = -1;  // opened on the first add(): a loop without fds makes no syscall

@@ -1,8 +1,6 @@
 #include "reactor.hpp"
 
 #include <algorithm>
-#include <cassert>
-#include <climits>
 #include <stdexcept>
 #include <tuple>
 
@@ -24,33 +22,27 @@ std::uint64_t splitmix64(std::uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-thread_local int teardowns_running = 0;  // ~Reactor calls on this thread, nested
-
 }  // namespace
-
-bool reactor_tearing_down() noexcept {
-  return teardowns_running > 0;
-}
 
 Reactor::Reactor(ClockMode clock)
     : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {
-  labels_.push_back({"main"});
-  label_ids_.emplace("main", 0);
+  intern("main");  // label 0: code that runs outside any callback
 }
 
-// Pending work is destroyed unrun; that can run code (a broken stage-2 promise
-// runs its continuation), so drain until empty, with the observer detached.
+// Pending work is destroyed unrun (the policy is in reactor.hpp). It is moved
+// out first, so a destructor that calls cancel() or unwatch() finds nothing,
+// and whatever a destructor posts, arms or watches is destroyed at once
+// (dropped_in_teardown): one pass, no drain loop to keep going forever. The
+// observer is detached: it may be gone already.
 Reactor::~Reactor() {
   observer_ = nullptr;
-  ++teardowns_running;
-  struct Done {
-    ~Done() { --teardowns_running; }
-  } done;
-  while (pending() > 0) {
+  tearing_down_ = true;
+  ++detail::teardowns_running;
+  {
     auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
-    ready_.clear(), timers_.clear(), watches_.clear(), heap_.clear(), free_slots_.clear();
-    live_timers_ = 0;
-  }
+    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0;
+  }  // destructors cannot throw, so nothing skips the line below
+  --detail::teardowns_running;
 }
 
 // Not reentrant: a callback that calls run() (to "wait" for a result) would
@@ -105,6 +97,7 @@ void Reactor::run_ready_callbacks() {
   for (std::size_t i = count; shuffle_state_ && i > 1; --i) {
     std::swap(ready_[i - 1], ready_[splitmix64(*shuffle_state_) % i]);
   }
+  if (count > 0) phases_paid_ += virtual_phase_cost;
   for (; count > 0; --count) {
     Ready item = std::move(ready_.front());
     ready_.pop_front();  // popped before running: if it throws, the rest stay queued
@@ -118,32 +111,28 @@ void Reactor::run_ready_callbacks() {
 void Reactor::wait_for_work() {
   std::optional<Duration> next = next_deadline();
   bool ready_now = !ready_.empty();
-  if (watches_.empty()) {
-    if (!ready_now && next) sleep_until(*next);
-    return;
+  // Virtual time also jumps while work is ready, once the phases run since it
+  // last moved have paid for the wait: a task that yields cannot stop time.
+  bool jump =
+      next && clock_ == ClockMode::virtual_time && (!ready_now || now_ + phases_paid_ >= *next);
+  // Virtual time never waits for I/O: it peeks first, and an fd that is ready
+  // now beats the timer (the jump then waits for a later iteration).
+  if (!watches_.empty()) {
+    int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(start_ + *next) : -1;
+    if (poll_fds(timeout_ms)) return;
   }
-  // Virtual time never waits for I/O: it peeks, and if nothing is there, the
-  // next timer comes first.
-  bool jump_after = !ready_now && next && clock_ == ClockMode::virtual_time;
-  int timeout_ms = -1;
-  if (ready_now || jump_after) {
-    timeout_ms = 0;
-  } else if (next) {  // measured from now, not from the iteration's start
-    auto left = std::chrono::ceil<std::chrono::milliseconds>(start_ + *next -
-                                                             std::chrono::steady_clock::now());
-    timeout_ms = static_cast<int>(std::clamp<std::int64_t>(left.count(), 0, INT_MAX));
-  }
-  bool io_ready = poll_fds(timeout_ms);
-  if (jump_after && !io_ready) sleep_until(*next);
+  if (next && (jump || (!ready_now && watches_.empty()))) sleep_until(*next);
 }
 
 void Reactor::post(Callback fn) {
   check_thread();
+  if (dropped_in_teardown(fn)) return;
   enqueue(std::move(fn), current_, next_id_++);
 }
 
 void Reactor::spawn(std::string_view label, Callback fn) {
   check_thread();
+  if (dropped_in_teardown(fn)) return;
   LabelId id = intern(label);
   emit(EventKind::spawn, current_, 0, {}, label);
   enqueue(std::move(fn), id, next_id_++);
@@ -157,32 +146,42 @@ void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
 }
 
 void Reactor::run_one(Ready& item) {
-  // Restores the previous label and releases this one even if fn throws.
+  // Even if fn throws: restores the label, then destroys fn under its own
+  // label (its destructor may still do work for its task) and releases it.
   struct Scope {
     Reactor& self;
+    Ready& item;
     LabelId saved;
-    LabelId label;
     ~Scope() {
       self.current_ = saved;
-      self.release(label);
+      self.drop(std::move(item.fn), item.label);
     }
-  } scope{*this, current_, item.label};
+  } scope{*this, item, current_};
   current_ = item.label;
   ++stats_.callbacks_run;
   emit(EventKind::run, item.label, item.id);
-  item.fn();  // item (and the callback in it) is destroyed by the caller, after this
+  item.fn();
+}
+
+// Destroys a callback that will not run, under its own label, and only then
+// releases the label: what the destructor does is traced as its task's, and
+// the task's "done" comes after it.
+void Reactor::drop(Callback fn, LabelId label) {
+  LabelId saved = std::exchange(current_, label);
+  fn = nullptr;
+  current_ = saved;
+  release(label);
 }
 
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
-  std::uint32_t slot;
-  if (free_slots_.empty()) {
-    slot = static_cast<std::uint32_t>(timers_.size());
+  if (dropped_in_teardown(fn)) return {};
+  if (free_slots_.empty()) {  // no slot to reuse: make one
+    free_slots_.push_back(static_cast<std::uint32_t>(timers_.size()));
     timers_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
   }
+  std::uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
   std::uint64_t seq = next_id_++;
   timers_[slot] = {std::move(fn), current_, seq, what};
   // A deadline in the past means "now"; Duration::max() means "never" (saturate, don't overflow).
@@ -204,8 +203,7 @@ bool Reactor::cancel(TimerId id) {
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
   emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
-  take_timer(id.slot);  // the callback is destroyed here, unrun
-  release(label);
+  drop(take_timer(id.slot), label);
   return true;
 }
 
@@ -230,6 +228,7 @@ std::optional<Duration> Reactor::next_deadline() {
 void Reactor::sleep_until(Duration deadline) {
   if (clock_ == ClockMode::virtual_time) {
     now_ = std::max(now_, deadline);  // the jump that makes a 2 s scenario take microseconds
+    phases_paid_ = {};
   } else {
     std::this_thread::sleep_until(start_ + deadline);
   }
@@ -238,18 +237,17 @@ void Reactor::sleep_until(Duration deadline) {
 void Reactor::block_for(Duration d) {
   check_thread();
   emit(EventKind::blocked, current_, 0, d);
-  if (clock_ == ClockMode::virtual_time) {
-    now_ += d;
-  } else {
-    std::this_thread::sleep_for(d);
-    update_clock();
-  }
+  if (clock_ == ClockMode::virtual_time) return sleep_until(now_ + d);
+  std::this_thread::sleep_for(d);
+  update_clock();
 }
 
-void Reactor::watch(int fd, Interest interest, Callback fn) {
+void Reactor::watch(int fd, Interest interest, Callback&& fn) {
   check_thread();
-  std::uint64_t id = next_id_;
-  auto [it, fresh] = watches_.try_emplace(fd, Watch{std::move(fn), current_, id});
+  if (dropped_in_teardown(fn)) return;
+  // Everything that can throw comes before fn is taken: an empty slot first,
+  // then the kernel. If either says no, the caller still holds fn.
+  auto [it, fresh] = watches_.try_emplace(fd);
   if (!fresh) throw std::logic_error("Reactor::watch: fd is already watched");
   try {
     poller_.add(fd, interest);
@@ -257,7 +255,8 @@ void Reactor::watch(int fd, Interest interest, Callback fn) {
     watches_.erase(it);  // the kernel said no: forget it, as if never asked
     throw;
   }
-  ++next_id_;
+  std::uint64_t id = next_id_++;
+  it->second = {std::move(fn), current_, id};
   acquire(current_);
   if (observer_) {
     auto what = interest == Interest::readable ? " readable" : " writable";
@@ -273,7 +272,7 @@ bool Reactor::unwatch(int fd) {
   Watch dropped = std::move(it->second);
   watches_.erase(it);
   emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
-  release(dropped.label);
+  drop(std::move(dropped.fn), dropped.label);
   return true;
 }
 
@@ -293,16 +292,6 @@ bool Reactor::poll_fds(int timeout_ms) {
     release(w.label);
   }
   return !fds.empty();
-}
-
-Reactor::LabelId Reactor::intern(std::string_view name) {
-  auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
-  if (inserted) labels_.push_back({std::string(name)});
-  return it->second;
-}
-
-void Reactor::check_thread() const noexcept {
-  assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
 }
 
 }  // namespace evo

@@ -12,6 +12,12 @@
 //                      until the next timer (real clock) or jump to it (virtual).
 // run() returns when nothing is ready, armed or watched.
 //
+// The virtual clock jumps to the next deadline when nothing is ready, and also
+// when the ready phases run since it last moved, at virtual_phase_cost each,
+// add up to that deadline: a task that yields by re-posting cannot stop time.
+// The fds are looked at (timeout 0) before any jump, so an fd that is ready
+// beats a timer that is not due yet. common/README.md explains both choices.
+//
 // Single-threaded by design: every member must be called on the thread that
 // created the reactor (asserted in debug builds). Nothing here locks, and
 // there is no wake-up from other threads. That is the point: a callback runs
@@ -25,7 +31,20 @@
 // When a callback throws, the exception leaves run() (as in Boost.Asio). The
 // loop stays usable: the callbacks that had not run yet stay queued, and
 // calling run() again carries on where it stopped.
+//
+// A callback that will not run (cancelled, unwatched, or already run) is
+// destroyed under its own label, before that label can be reported done:
+// whatever its destructor does (a broken stage-2 promise runs a continuation)
+// shows up in the trace as its own task's work.
+//
+// Teardown: ~Reactor destroys every callback still ready, armed or watched
+// without running it, as Asio does with the handlers of a destroyed
+// io_context. Destroying one can run code that posts, arms or watches more;
+// while the reactor is being destroyed, such new work is destroyed on the spot
+// instead of queued. So teardown is one pass and always ends: a retry loop
+// whose dropped handler asks for another try cannot keep a dying loop alive.
 
+#include <cassert>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -55,7 +74,12 @@ struct TimerId {
 /// (inside ~Reactor). Stage machinery asks it so that, at teardown, what that
 /// work owned is destroyed rather than resumed or continued: Asio's rule at
 /// shutdown, and the reason a retry loop cannot keep a dying reactor alive.
-bool reactor_tearing_down() noexcept;
+namespace detail {
+inline thread_local int teardowns_running = 0;  // ~Reactor calls on this thread, nested
+}  // namespace detail
+inline bool reactor_tearing_down() noexcept {
+  return detail::teardowns_running > 0;
+}
 
 class Reactor {
  public:
@@ -68,12 +92,18 @@ class Reactor {
     std::size_t peak_ready = 0;
   };
 
+  /// What one ready phase costs on the virtual clock ("How virtual time passes"
+  /// in common/README.md): a task that yields by re-posting still lets time pass.
+  static constexpr Duration virtual_phase_cost = std::chrono::microseconds(1);
+
   explicit Reactor(ClockMode clock = ClockMode::real);
   ~Reactor();
   Reactor(const Reactor&) = delete;
   Reactor& operator=(const Reactor&) = delete;
 
-  /// Queues fn to run in a later ready phase, under the current label.
+  /// Queues fn to run in a later ready phase, under the current label; never
+  /// inside post() itself. This is how an operation whose answer is known at
+  /// once still answers later (Asio's rule; see stage 1's README).
   void post(Callback fn);
   /// Starts a new task: queues fn like post() but under `label`.
   void spawn(std::string_view label, Callback fn);
@@ -85,8 +115,11 @@ class Reactor {
   bool cancel(TimerId id);
   /// One-shot: runs fn once when fd becomes readable (or writable). One watch
   /// per fd at a time; unwatch() before closing the fd. On the virtual clock
-  /// the loop only peeks at fds: pending timers come first.
-  void watch(int fd, Interest interest, Callback fn);
+  /// the loop only peeks at fds: an fd that is ready beats a timer not yet due,
+  /// and an fd that is not ready waits behind the next timer.
+  /// Strong guarantee: if it throws (fd already watched, the kernel refuses
+  /// the fd), fn is left to the caller, unmoved; hence the rvalue reference.
+  void watch(int fd, Interest interest, Callback&& fn);
   /// Drops the watch on fd without running it. False if there was none.
   bool unwatch(int fd);
 
@@ -150,11 +183,21 @@ class Reactor {
   bool has_work() const noexcept { return pending() > 0; }
   void enqueue(Callback fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
+  void drop(Callback fn, LabelId label);
+  // True, with fn destroyed, while ~Reactor runs: work added then never queues.
+  bool dropped_in_teardown(Callback& fn) noexcept {
+    if (tearing_down_) fn = nullptr;
+    return tearing_down_;
+  }
   std::optional<Duration> next_deadline();
   Callback take_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
   void sleep_until(Duration deadline);
-  LabelId intern(std::string_view name);
+  LabelId intern(std::string_view name) {
+    auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
+    if (inserted) labels_.push_back({std::string(name)});
+    return it->second;
+  }
   void acquire(LabelId label) noexcept { ++labels_[label].pending; }
   void release(LabelId label) {
     if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
@@ -163,7 +206,9 @@ class Reactor {
             std::string_view detail = {}) {
     if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
   }
-  void check_thread() const noexcept;
+  void check_thread() const noexcept {
+    assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
+  }
 
   ClockMode clock_;
   Duration now_{};
@@ -181,6 +226,8 @@ class Reactor {
   std::unordered_map<int, Watch> watches_;
   Poller poller_;
   bool running_ = false;
+  bool tearing_down_ = false;  // inside ~Reactor
+  Duration phases_paid_{};     // virtual clock: ready phases run since time last moved
 
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;

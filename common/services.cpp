@@ -18,6 +18,8 @@ std::string name_of(UserId id) {
 void Services::fetch_user(UserId id, Handler<User> handler) {
   // The timer stands for the round trip. Nothing runs until it fires: this
   // function returns at once, which is what makes the caller's code "async".
+  // Even an id that cannot exist is answered from the timer, never from in
+  // here: a handler never runs inside the call that started it (Asio's rule).
   reactor_.call_after(
       config_.user_latency,
       [this, id, handler = std::move(handler)]() mutable {

@@ -85,7 +85,10 @@ void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> 
 
 void fetch_all(Services& services, std::vector<UserId> ids,
                Handler<std::vector<UserProfile>> handler) {
-  if (ids.empty()) return handler({}, {});
+  if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop: see the README
+    return post_result(services.reactor(), std::vector<UserProfile>{},
+                       std::move(handler));  // suspends
+  }
   auto join = std::make_shared<Join<UserProfile>>(ids.size(), std::move(handler));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     services.reactor().spawn(user_label(ids[i]), [&services, join, i, id = ids[i]] {

@@ -18,7 +18,7 @@ void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::stri
 /// fetch_user, then fetch_profile for that user.
 void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler);
 /// All users at once, one task each; the first error wins, else all results in id
-/// order. With no ids it answers at once, before returning.
+/// order. With no ids it answers from the loop too (posted), never before returning.
 void fetch_all(Services& services, std::vector<UserId> ids,
                Handler<std::vector<UserProfile>> handler);
 /// fetch_user_and_profile, or errc::timeout if that takes longer than `timeout`.

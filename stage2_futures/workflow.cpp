@@ -56,7 +56,11 @@ Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
 }
 
 Future<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
-  if (ids.empty()) return make_ready_future(std::vector<UserProfile>{});
+  if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop, as in stage 1
+    return make_future<std::vector<UserProfile>>([&](Handler<std::vector<UserProfile>> handler) {
+      post_result(services.reactor(), std::vector<UserProfile>{}, std::move(handler));
+    });  // suspends
+  }
   std::vector<Future<UserProfile>> running;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     running.push_back(spawn(services.reactor(), user_label(ids[i]), [&services, id = ids[i]] {

@@ -51,7 +51,12 @@ Task<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
 }
 
 Task<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
-  if (ids.empty()) co_return std::vector<UserProfile>{};
+  if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop, as in stage 1
+    co_return co_await async_call<std::vector<UserProfile>>(
+        [&](Handler<std::vector<UserProfile>> handler) {
+          post_result(services.reactor(), std::vector<UserProfile>{}, std::move(handler));
+        });  // suspends
+  }
   std::vector<Task<UserProfile>> running;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     running.push_back(

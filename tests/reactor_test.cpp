@@ -1,17 +1,18 @@
-// Specifies common/reactor: the phases of one loop iteration, timers, fds,
-// labels, the throw policy and the virtual clock. Everything runs on the
-// virtual clock (instant and deterministic) except the tests named RealClock.
+// Specifies common/reactor, part 1: the phases of one loop iteration, timers,
+// shuffled ready phases and the throw policy. Part 2 (reactor_io_test.cpp):
+// the clocks and the fds; part 3 (reactor_lifetime_test.cpp): labels, drops
+// and teardown. Everything runs on the virtual clock (instant and
+// deterministic) except the tests named RealClock.
 #include "common/reactor.hpp"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -20,6 +21,8 @@
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include "tests/pipe.hpp"
 
 namespace {
 
@@ -30,41 +33,7 @@ using evo::Interest;
 using evo::Reactor;
 using evo::Recorder;
 using evo::TimerId;
-
-// A non-blocking pipe, closed on scope exit: the cheapest fd that can be made
-// readable on demand.
-class Pipe {
- public:
-  Pipe() {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-      throw std::system_error(errno, std::system_category(), "pipe2");
-    }
-    read_end_ = fds[0];
-    write_end_ = fds[1];
-  }
-  ~Pipe() {
-    ::close(read_end_);
-    ::close(write_end_);
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-
-  int read_end() const { return read_end_; }
-  void write_byte() const {
-    char c = 'x';
-    ASSERT_EQ(::write(write_end_, &c, 1), 1);
-  }
-  /// True if a byte was there to read.
-  bool read_byte() const {
-    char c;
-    return ::read(read_end_, &c, 1) == 1;
-  }
-
- private:
-  int read_end_ = -1;
-  int write_end_ = -1;
-};
+using evo::testing::Pipe;
 
 // ---- The ready phase ------------------------------------------------------------
 
@@ -265,266 +234,6 @@ TEST(Reactor, RealClockRunDoesNotWaitForACancelledTimer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
 }
 
-// ---- Clocks -------------------------------------------------------------------
-
-TEST(Reactor, VirtualClockJumpsStraightToTheNextTimer) {
-  Reactor r(ClockMode::virtual_time);
-  evo::Duration seen{-1};
-  r.call_after(2s, [&] { seen = r.now(); });
-  auto start = std::chrono::steady_clock::now();
-  r.run();
-  auto wall = std::chrono::steady_clock::now() - start;
-
-  EXPECT_EQ(seen, 2s);
-  EXPECT_EQ(r.now(), 2s);
-  EXPECT_LT(wall, 500ms) << "a 2 s virtual timer must not take real time";
-}
-
-TEST(Reactor, VirtualClockStandsStillWithoutTimers) {
-  Reactor r(ClockMode::virtual_time);
-  r.post([&] { r.post([] {}); });
-  r.run();
-  EXPECT_EQ(r.now(), 0s);
-}
-
-TEST(Reactor, RealClockWaitsForTheTimer) {
-  Reactor r(ClockMode::real);
-  EXPECT_EQ(r.clock(), ClockMode::real);
-  bool ran = false;
-  auto start = std::chrono::steady_clock::now();
-  r.call_after(20ms, [&] { ran = true; });
-  r.run();
-  auto wall = std::chrono::steady_clock::now() - start;
-
-  EXPECT_TRUE(ran);
-  EXPECT_GE(wall, 20ms);
-  EXPECT_GE(r.now(), 20ms);
-  EXPECT_LT(wall, 2s);
-}
-
-TEST(Reactor, BlockForAdvancesTheVirtualClockAndMakesTimersLate) {
-  Reactor r(ClockMode::virtual_time);
-  Recorder recorder;
-  r.set_observer(&recorder);
-  evo::Duration after_block{-1}, timer_seen{-1};
-  r.call_after(100ms, [&] { timer_seen = r.now(); });
-  r.post([&] {
-    r.block_for(500ms);
-    after_block = r.now();
-  });
-  r.run();
-
-  EXPECT_EQ(after_block, 500ms);
-  EXPECT_EQ(timer_seen, 500ms) << "the timer could only fire once the loop was free again";
-  EXPECT_EQ(r.now(), 500ms);
-  auto fired = std::find_if(recorder.entries().begin(), recorder.entries().end(),
-                            [](const auto& e) { return e.kind == EventKind::timer_fired; });
-  ASSERT_NE(fired, recorder.entries().end());
-  EXPECT_EQ(fired->duration, 400ms) << "timer_fired reports how late the timer fired";
-}
-
-// ---- File descriptors ---------------------------------------------------------
-
-TEST(Reactor, RunsWatchCallbackOnceThePipeBecomesReadable) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  std::vector<std::string> order;
-  evo::Duration read_at{-1};
-  r.watch(pipe.read_end(), Interest::readable, [&] {
-    order.push_back("readable");
-    read_at = r.now();
-    EXPECT_TRUE(pipe.read_byte());
-  });
-  r.call_after(1s, [&] {
-    order.push_back("write");
-    pipe.write_byte();
-  });
-
-  EXPECT_TRUE(order.empty());
-  r.run();
-  EXPECT_EQ(order, (std::vector<std::string>{"write", "readable"}));
-  EXPECT_EQ(read_at, 1s);
-  EXPECT_EQ(r.stats().fd_events, 1u);
-}
-
-TEST(Reactor, RealClockWaitsForTheFdAndTheTimerTogether) {
-  Reactor r(ClockMode::real);
-  Pipe pipe;
-  bool readable = false;
-  r.watch(pipe.read_end(), Interest::readable, [&] { readable = pipe.read_byte(); });
-  r.call_after(20ms, [&] { pipe.write_byte(); });
-  auto start = std::chrono::steady_clock::now();
-  r.run();
-
-  EXPECT_TRUE(readable);
-  EXPECT_GE(std::chrono::steady_clock::now() - start, 20ms);
-}
-
-TEST(Reactor, WatchIsOneShotAndTheFdCanBeWatchedAgain) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  pipe.write_byte();  // stays readable: the byte is never read
-  int calls = 0;
-  r.watch(pipe.read_end(), Interest::readable, [&] { ++calls; });
-  r.run();
-  EXPECT_EQ(calls, 1);
-  EXPECT_EQ(r.pending(), 0u);
-
-  // Again, from inside its own callback this time.
-  r.watch(pipe.read_end(), Interest::readable, [&] {
-    ++calls;
-    r.watch(pipe.read_end(), Interest::readable, [&] { ++calls; });
-  });
-  r.run();
-  EXPECT_EQ(calls, 3);
-}
-
-TEST(Reactor, WatchesAWritableFd) {
-  Reactor r(ClockMode::virtual_time);
-  int fds[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
-  bool writable = false;
-  r.watch(fds[0], Interest::writable, [&] { writable = true; });
-  r.run();
-  ::close(fds[0]);
-  ::close(fds[1]);
-  EXPECT_TRUE(writable);
-}
-
-TEST(Reactor, UnwatchDropsTheCallbackWithoutRunningIt) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  pipe.write_byte();
-  auto token = std::make_shared<int>(0);
-  std::weak_ptr<int> observed = token;
-  bool ran = false;
-  r.watch(pipe.read_end(), Interest::readable, [&ran, token = std::move(token)] { ran = true; });
-  EXPECT_EQ(r.pending(), 1u);
-
-  EXPECT_TRUE(r.unwatch(pipe.read_end()));
-  EXPECT_TRUE(observed.expired());
-  EXPECT_FALSE(r.unwatch(pipe.read_end())) << "nothing left to unwatch";
-  EXPECT_EQ(r.pending(), 0u);
-  r.run();
-  EXPECT_FALSE(ran);
-}
-
-TEST(Reactor, UnwatchFromATimerLetsRunReturnAndIgnoresLaterReadiness) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;  // empty: the watch alone would keep run() waiting
-  bool ran = false;
-  r.watch(pipe.read_end(), Interest::readable, [&] { ran = true; });
-  r.call_after(1s, [&] {
-    EXPECT_TRUE(r.unwatch(pipe.read_end()));
-    pipe.write_byte();  // too late: nobody watches any more
-  });
-  r.run();
-
-  EXPECT_FALSE(ran);
-  EXPECT_EQ(r.now(), 1s);
-}
-
-TEST(Reactor, WatchingTheSameFdTwiceThrowsLogicError) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  pipe.write_byte();
-  int first = 0, second = 0;
-  r.watch(pipe.read_end(), Interest::readable, [&] { ++first; });
-  EXPECT_THROW(r.watch(pipe.read_end(), Interest::readable, [&] { ++second; }), std::logic_error);
-  EXPECT_THROW(r.watch(pipe.read_end(), Interest::writable, [&] { ++second; }), std::logic_error);
-
-  EXPECT_EQ(r.pending(), 1u) << "the first watch stays in place";
-  r.run();
-  EXPECT_EQ(first, 1);
-  EXPECT_EQ(second, 0);
-  EXPECT_EQ(evo::live_handlers(), 0u) << "the rejected callbacks were destroyed";
-}
-
-TEST(Reactor, WatchingAnInvalidFdThrowsSystemErrorAndLeavesNothingBehind) {
-  Reactor r(ClockMode::virtual_time);
-  EXPECT_THROW(r.watch(-1, Interest::readable, [] {}), std::system_error);
-  EXPECT_EQ(r.pending(), 0u);
-  r.run();
-  EXPECT_EQ(evo::live_handlers(), 0u);
-}
-
-// ---- Labels and the observer --------------------------------------------------
-
-TEST(Reactor, WorkStartedInsideATaskRunsUnderThatTasksLabel) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  pipe.write_byte();
-  std::vector<std::string> labels;
-  auto note = [&](const char* what) {
-    labels.push_back(std::string(what) + ": " + std::string(r.current_label()));
-  };
-  EXPECT_EQ(r.current_label(), "main");
-  r.spawn("Task A", [&] {
-    note("spawned");
-    r.post([&] { note("posted"); });
-    r.call_after(1s, [&] { note("timer"); });
-    r.watch(pipe.read_end(), Interest::readable, [&] {
-      note("watch");
-      r.spawn("Task B", [&] {
-        note("nested spawn");
-        r.post([&] { note("posted by B"); });
-      });
-    });
-  });
-  r.run();
-
-  std::sort(labels.begin(), labels.end());  // the order is not the point here
-  EXPECT_EQ(labels, (std::vector<std::string>{"nested spawn: Task B", "posted by B: Task B",
-                                              "posted: Task A", "spawned: Task A", "timer: Task A",
-                                              "watch: Task A"}));
-  EXPECT_EQ(r.current_label(), "main");
-}
-
-TEST(Reactor, ReportsDoneOnceForALabelWhenItHasNothingLeft) {
-  Reactor r(ClockMode::virtual_time);
-  Recorder recorder;
-  r.set_observer(&recorder);
-  r.spawn("Task A", [&] { r.call_after(1s, [] {}); });
-  r.spawn("Task B", [] {});
-  r.run();
-
-  std::vector<std::pair<std::string, evo::Duration>> done;
-  for (const auto& e : recorder.entries()) {
-    if (e.kind == EventKind::done) done.emplace_back(e.label, e.time);
-  }
-  EXPECT_EQ(done,
-            (std::vector<std::pair<std::string, evo::Duration>>{{"Task B", 0s}, {"Task A", 1s}}));
-  // Task A's done comes after the last thing it ran: nothing follows it.
-  EXPECT_EQ(recorder.entries().back().kind, EventKind::done);
-  EXPECT_EQ(recorder.entries().back().label, "Task A");
-}
-
-TEST(Reactor, ReportsTheLoopsStepsToTheObserverInOrder) {
-  Reactor r(ClockMode::virtual_time);
-  Recorder recorder;
-  r.set_observer(&recorder);
-  r.spawn("Task A", [&] {
-    r.log("hello");
-    auto nothing = [] {};
-    r.call_after(1s, nothing, "sleep");
-  });
-  r.run();
-
-  std::vector<EventKind> kinds;
-  for (const auto& e : recorder.entries()) kinds.push_back(e.kind);
-  EXPECT_EQ(kinds,
-            (std::vector<EventKind>{EventKind::spawn, EventKind::ready, EventKind::run,
-                                    EventKind::log, EventKind::timer_armed, EventKind::timer_fired,
-                                    EventKind::ready, EventKind::run, EventKind::done}));
-  const auto& armed = recorder.entries()[4];
-  EXPECT_EQ(armed.label, "Task A");
-  EXPECT_EQ(armed.duration, 1s);
-  EXPECT_EQ(armed.detail, "sleep");
-  EXPECT_EQ(recorder.entries()[0].label, "main");
-  EXPECT_EQ(recorder.entries()[0].detail, "Task A");
-  EXPECT_EQ(recorder.log_lines(), (std::vector<std::string>{"hello"}));
-}
-
 // ---- The throw policy ---------------------------------------------------------
 
 TEST(Reactor, ExceptionLeavesRunAndTheCallbacksBehindItRunOnTheNextRun) {
@@ -612,80 +321,6 @@ TEST(Reactor, ShuffleStillRunsPostedWorkInTheNextPhase) {
   }
   r.run();
   EXPECT_EQ(late_iterations, (std::vector<std::uint64_t>(5, 2)));
-}
-
-// ---- Bookkeeping --------------------------------------------------------------
-
-TEST(Reactor, LeavesNothingPendingOrAliveAfterRun) {
-  {
-    Reactor r(ClockMode::virtual_time);
-    Pipe pipe;
-    pipe.write_byte();
-    r.post([&] { r.post([] {}); });
-    r.spawn("Task A", [&] { r.call_after(1s, [] {}); });
-    r.cancel(r.call_after(5s, [] {}));
-    r.watch(pipe.read_end(), Interest::readable, [] {});
-    EXPECT_EQ(r.pending(), 3u);  // one posted, one spawned, one watched
-    EXPECT_GT(evo::live_handlers(), 0u);
-
-    r.run();
-    EXPECT_EQ(r.pending(), 0u);
-    EXPECT_EQ(evo::live_handlers(), 0u);
-  }
-  EXPECT_EQ(evo::live_handlers(), 0u);
-}
-
-TEST(Reactor, CountsWhatItDidInStats) {
-  Reactor r(ClockMode::virtual_time);
-  Pipe pipe;
-  pipe.write_byte();
-  r.post([] {});
-  r.post([] {});
-  r.call_after(1s, [] {});
-  r.cancel(r.call_after(2s, [] {}));
-  r.watch(pipe.read_end(), Interest::readable, [] {});
-  r.run();
-
-  const Reactor::Stats& s = r.stats();
-  EXPECT_EQ(s.callbacks_run, 4u);
-  EXPECT_EQ(s.timers_armed, 2u);
-  EXPECT_EQ(s.timers_cancelled, 1u);
-  EXPECT_EQ(s.fd_events, 1u);
-  EXPECT_EQ(s.peak_ready, 2u);
-}
-
-// Pending work is destroyed unrun when the reactor goes; a callback whose
-// destruction posts more work (a stage-2 promise that breaks does) must not
-// crash it, and the observer, maybe gone already, hears nothing.
-TEST(Reactor, DestroyingItWithPendingWorkDestroysThatWorkUnrun) {
-  int ran = 0;
-  int destroyed = 0;
-  {
-    Reactor r(ClockMode::virtual_time);
-    Recorder recorder;
-    r.set_observer(&recorder);
-    struct PostsWhenDestroyed {
-      Reactor* reactor;
-      int* destroyed;
-      int* ran;
-      PostsWhenDestroyed(Reactor* re, int* d, int* n) : reactor(re), destroyed(d), ran(n) {}
-      PostsWhenDestroyed(PostsWhenDestroyed&& o) noexcept
-          : reactor(std::exchange(o.reactor, nullptr)), destroyed(o.destroyed), ran(o.ran) {}
-      ~PostsWhenDestroyed() {
-        if (!reactor) return;
-        ++*destroyed;
-        reactor->log("from a destructor");
-        reactor->post([ran = ran] { ++*ran; });
-        reactor->call_after(1s, [ran = ran] { ++*ran; });
-      }
-      void operator()() { ++*ran; }
-    };
-    r.post(PostsWhenDestroyed(&r, &destroyed, &ran));
-    r.call_after(5s, PostsWhenDestroyed(&r, &destroyed, &ran));
-  }
-  EXPECT_EQ(ran, 0);
-  EXPECT_EQ(destroyed, 2);
-  EXPECT_EQ(evo::live_handlers(), 0u);
 }
 
 TEST(Reactor, RunFromInsideACallbackThrowsAndTheLoopCarriesOn) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "common/errors.hpp"
 
@@ -162,6 +163,71 @@ TEST(Services, IdsBelowOneAreNotFound) {
   EXPECT_EQ(zero_profile.error, evo::errc::profile_not_found);
   EXPECT_EQ(negative_profile.error, evo::errc::profile_not_found);
   EXPECT_EQ(zero_user.calls + negative_user.calls + zero_profile.calls + negative_profile.calls, 4);
+}
+
+// Asio's rule: a handler is never called from inside the function that
+// started the operation, not even when the answer is known at once (an id
+// that cannot exist, a configured failure).
+TEST(Services, ErrorsKnownAtOnceStillAnswerFromTheLoop) {
+  Reactor reactor(ClockMode::virtual_time);
+  ServiceConfig c;
+  c.failing_users = {7};
+  c.failing_profiles = {7};
+  Services services(reactor, c);
+  Answer<User> invalid_user, failing_user;
+  Answer<Profile> invalid_profile, failing_profile;
+  services.fetch_user(0, record(reactor, invalid_user));
+  services.fetch_user(7, record(reactor, failing_user));
+  services.fetch_profile(-1, record(reactor, invalid_profile));
+  services.fetch_profile(7, record(reactor, failing_profile));
+  EXPECT_EQ(invalid_user.calls + failing_user.calls + invalid_profile.calls + failing_profile.calls,
+            0)
+      << "no handler may run inside the call that started it";
+  reactor.run();
+  EXPECT_EQ(invalid_user.calls + failing_user.calls + invalid_profile.calls + failing_profile.calls,
+            4);
+}
+
+TEST(Services, PostResultAnswersFromTheLoopNotBeforeReturning) {
+  Reactor reactor(ClockMode::virtual_time);
+  Answer<std::vector<int>> answer;
+  evo::post_result(reactor, std::vector<int>{1, 2}, record(reactor, answer));
+  EXPECT_EQ(answer.calls, 0);
+  reactor.run();
+  EXPECT_EQ(answer.calls, 1);
+  EXPECT_FALSE(answer.error);
+  EXPECT_EQ(answer.value, (std::vector<int>{1, 2}));
+  EXPECT_EQ(answer.at, 0ms) << "posted, not delayed";
+}
+
+// A stage-1 retry loop: on any error, its handler fetches again. Destroying
+// the reactor while a fetch is pending must end at once, run no handler and
+// leak nothing (the handler is dropped with the timer that held it).
+TEST(Services, RetryLoopPendingWhenTheReactorIsDestroyedEndsWithoutRunningAHandler) {
+  struct Retry {
+    Services* services;
+    int* handler_runs;
+    int attempts_left;
+    void operator()(std::error_code ec, User) {
+      ++*handler_runs;
+      if (ec && attempts_left > 0) {
+        services->fetch_user(7, Retry{services, handler_runs, attempts_left - 1});
+      }
+    }
+  };
+  int handler_runs = 0;
+  auto start = std::chrono::steady_clock::now();
+  {
+    Reactor reactor(ClockMode::virtual_time);
+    ServiceConfig c;
+    c.failing_users = {7};  // every attempt fails: only the bound ends the loop
+    Services services(reactor, c);
+    services.fetch_user(7, Retry{&services, &handler_runs, 100'000});
+    ASSERT_EQ(reactor.pending(), 1u);
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  EXPECT_EQ(handler_runs, 0) << "teardown runs no handler";
+  EXPECT_EQ(evo::live_handlers(), 0u);
 }
 
 TEST(Services, HandlerRunsUnderTheCallersLabel) {
