@@ -2,7 +2,8 @@
 // functions as straight-line code, and co_await does what the handlers did.
 //
 // Each `co_await` below hands the reactor a callback that resumes this
-// coroutine (see awaitable.hpp), then returns to the loop. The reactor sees
+// coroutine (see from_callbacks.hpp), then returns to whoever resumed it: the
+// loop, or on the first run the caller of start(). The reactor sees
 // exactly what it saw in stage 1. Errors are exceptions now: a failed fetch
 // throws std::system_error out of its co_await, and skips the rest.
 // Lines marked `// suspends` are where control goes back to the loop.

@@ -19,7 +19,7 @@ Task<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks);
 /// fetch_user, then fetch_profile for that user.
 Task<UserProfile> fetch_user_and_profile(Services& services, UserId id);
 /// All users at once, one task each; the first error wins, else all results in id
-/// order. With no ids it answers at once, before returning.
+/// order. With no ids it answers from the loop too (posted), never before returning.
 Task<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids);
 /// fetch_user_and_profile, or errc::timeout if that takes longer than `timeout`.
 Task<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout);

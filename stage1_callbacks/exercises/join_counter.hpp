@@ -3,8 +3,8 @@
 // stage1::fetch_all ("The join counter" in stage1_callbacks/README.md).
 //
 // Contract of fetch_names(services, ids, handler):
-//   - it returns at once, and the handler is called later, from the loop
-//     (except with no ids: see the last rule);
+//   - it returns at once, and the handler is called later, from the loop,
+//     on every path (Asio's rule: never inside the initiating call);
 //   - it asks services.fetch_user for EVERY id straight away, before any reply
 //     comes back: the whole fan-out takes one user latency, not one per id;
 //   - when every user has arrived: handler({}, names), where names[i] is the
@@ -13,7 +13,8 @@
 //     arrives (from the callback that brings it, without waiting for the
 //     other replies); the replies still on their way are dropped when they
 //     come, and must touch nothing that has been freed;
-//   - with no ids: handler({}, {}) at once, before fetch_names returns;
+//   - with no ids: handler({}, {}) too, posted to the loop
+//     (evo::post_result), not called before fetch_names returns;
 //   - on every path the handler is called exactly once, and once the loop is
 //     done nothing is left alive (evo::live_handlers() is back where it was).
 
