@@ -96,9 +96,10 @@ void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> 
 
 void fetch_all(Services& services, std::vector<UserId> ids,
                Handler<std::vector<UserProfile>> handler) {
-  // Asio's rule: never answer inside the initiating call. So post the answer.
-  if (ids.empty())
-    return services.loop().post([handler = std::move(handler)]() mutable { handler({}, {}); });
+  if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop: see the README
+    return services.loop().post(
+        [handler = std::move(handler)]() mutable { handler({}, {}); });  // suspends
+  }
   auto join = std::make_shared<Join<UserProfile>>(ids.size(), std::move(handler));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     services.loop().spawn(user_label(ids[i]), [&services, join, i, id = ids[i]] {
