@@ -35,21 +35,29 @@ auto spawn(Reactor& reactor, std::string_view label, F f) -> std::invoke_result_
   return future;
 }
 
+namespace detail {
+// What when_all gives back: the values in order, or nothing for Future<void>
+// (as stage 3's when_all does for Task<void>).
+template <class T>
+using AllOf = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
+}  // namespace detail
+
 /// Completes with every value, in input order, once all have arrived; or with
 /// the first error as soon as it arrives (the later results are dropped).
+/// Over Future<void>s it is a Future<void>: "all done".
 template <class T>
-Future<std::vector<T>> when_all(std::vector<Future<T>> futures) {
+Future<detail::AllOf<T>> when_all(std::vector<Future<T>> futures) {
   struct Join {
-    std::vector<T> results;
+    std::vector<Stored<T>> results;
     std::size_t left;
-    Promise<std::vector<T>> promise;
+    Promise<detail::AllOf<T>> promise;
     bool done = false;
   };
-  auto join = std::make_shared<Join>(std::vector<T>(futures.size()), futures.size());
-  Future<std::vector<T>> result = join->promise.get_future();
+  auto join = std::make_shared<Join>(std::vector<Stored<T>>(futures.size()), futures.size());
+  Future<detail::AllOf<T>> result = join->promise.get_future();
   if (futures.empty()) join->promise.set_value();
   for (std::size_t i = 0; i < futures.size(); ++i) {
-    std::move(futures[i]).on_complete([join, i](std::error_code ec, T value) {
+    std::move(futures[i]).on_complete([join, i](std::error_code ec, Stored<T> value) {
       if (join->done) return;  // an earlier error already answered
       if (ec) {
         join->done = true;
@@ -58,7 +66,11 @@ Future<std::vector<T>> when_all(std::vector<Future<T>> futures) {
       join->results[i] = std::move(value);
       if (--join->left == 0) {
         join->done = true;
-        join->promise.set_value(std::move(join->results));
+        if constexpr (std::is_void_v<T>) {
+          join->promise.set_value();
+        } else {
+          join->promise.set_value(std::move(join->results));
+        }
       }
     });
   }

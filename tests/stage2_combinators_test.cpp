@@ -77,6 +77,40 @@ TEST_F(CombinatorsTest, WhenAllOfNothingIsReady) {
   EXPECT_TRUE(when_all(std::vector<Future<int>>{}).is_ready());
 }
 
+// Parity with stage 3, whose when_all over Task<void>s is a Task<void>.
+TEST_F(CombinatorsTest, WhenAllOfVoidFuturesIsAVoidFutureThatWaitsForAll) {
+  std::vector<Promise<void>> promises(3);
+  std::vector<Future<void>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  Future<void> all = when_all(std::move(futures));
+  int calls = 0;
+  std::move(all).on_complete([&](std::error_code ec, std::monostate) {
+    EXPECT_FALSE(ec) << ec.message();
+    ++calls;
+  });
+  promises[2].set_value();
+  promises[0].set_value();
+  EXPECT_EQ(calls, 0) << "one of the three is still running";
+  promises[1].set_value();
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(CombinatorsTest, WhenAllOfVoidFuturesFailsOnTheFirstError) {
+  std::vector<Promise<void>> promises(2);
+  std::vector<Future<void>> futures;
+  for (auto& p : promises) futures.push_back(p.get_future());
+  std::error_code seen;
+  int calls = 0;
+  when_all(std::move(futures)).on_complete([&](std::error_code ec, std::monostate) {
+    ++calls;
+    seen = ec;
+  });
+  promises[0].set_error(errc::timeout);
+  promises[1].set_value();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(seen, errc::timeout);
+}
+
 TEST_F(CombinatorsTest, VariadicWhenAllGivesATuple) {
   Promise<int> a;
   Promise<std::string> b;
