@@ -41,7 +41,7 @@ using ValueOf = typename Parts<asio::completion_signature_of_t<Op>>::value;
 
 template <class E>
 E timeout_error() {
-  error_code ec(std::error_code(errc::timeout));
+  error_code ec{std::error_code(errc::timeout)};
   if constexpr (std::is_same_v<E, std::exception_ptr>) {
     return std::make_exception_ptr(boost::system::system_error(ec));
   } else {

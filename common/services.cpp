@@ -15,6 +15,16 @@ std::string name_of(UserId id) {
 
 }  // namespace
 
+std::pair<std::error_code, User> simulated_user(const ServiceConfig& config, UserId id) {
+  if (id <= 0 || config.failing_users.contains(id)) return {errc::user_not_found, User{}};
+  return {{}, User{id, name_of(id)}};
+}
+
+std::pair<std::error_code, Profile> simulated_profile(const ServiceConfig& config, UserId id) {
+  if (id <= 0 || config.failing_profiles.contains(id)) return {errc::profile_not_found, Profile{}};
+  return {{}, Profile{id, name_of(id) + " writes async C++"}};
+}
+
 void Services::fetch_user(UserId id, Handler<User> handler) {
   // The timer stands for the round trip. Nothing runs until it fires: this
   // function returns at once, which is what makes the caller's code "async".
@@ -23,10 +33,8 @@ void Services::fetch_user(UserId id, Handler<User> handler) {
   reactor_.call_after(
       config_.user_latency,
       [this, id, handler = std::move(handler)]() mutable {
-        if (id <= 0 || config_.failing_users.contains(id)) {
-          return handler(errc::user_not_found, User{});
-        }
-        handler({}, User{id, name_of(id)});
+        auto [error, user] = simulated_user(config_, id);
+        handler(error, std::move(user));
       },
       "fetch_user");
 }
@@ -35,10 +43,8 @@ void Services::fetch_profile(UserId id, Handler<Profile> handler) {
   reactor_.call_after(
       config_.profile_latency,
       [this, id, handler = std::move(handler)]() mutable {
-        if (id <= 0 || config_.failing_profiles.contains(id)) {
-          return handler(errc::profile_not_found, Profile{});
-        }
-        handler({}, Profile{id, name_of(id) + " writes async C++"});
+        auto [error, profile] = simulated_profile(config_, id);
+        handler(error, std::move(profile));
       },
       "fetch_profile");
 }

@@ -59,6 +59,12 @@ void post_result(Reactor& reactor, T value, Handler<T> handler) {
   });
 }
 
+/// What the simulated server answers for an id: an error for an id that
+/// cannot exist or is set to fail, else the record. Both engines (this
+/// reactor's timers, and Boost.Asio's in asio_services) deliver these answers.
+std::pair<std::error_code, User> simulated_user(const ServiceConfig& config, UserId id);
+std::pair<std::error_code, Profile> simulated_profile(const ServiceConfig& config, UserId id);
+
 /// Must outlive every fetch it started: a pending fetch refers to it.
 class Services {
  public:

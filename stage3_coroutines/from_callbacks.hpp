@@ -48,12 +48,19 @@ template <class T, class Op, class... Args>
 class CallbackAwaiter {
  public:
   CallbackAwaiter(Op op, Args... args) : op_(std::move(op)), args_(std::move(args)...) {}
+  // The awaiter dies with its frame: when an operation threw but kept the
+  // handler, or a teardown destroyed the chain from another of its leaves. A
+  // handler still out there is disarmed, so it can never touch this awaiter.
+  ~CallbackAwaiter() {
+    if (handler_) handler_->awaiter = nullptr;
+  }
 
   bool await_ready() const noexcept { return false; }
 
   // If op throws, the exception leaves await_suspend, and the language resumes
   // the coroutine with it, out of the co_await: once, whatever op did with the
-  // handler first (while `starting`, the handler never resumes anything).
+  // handler first (while `starting`, the handler never resumes anything; a
+  // handler op kept is disarmed when this awaiter goes, see the destructor).
   template <class P>
   bool await_suspend(std::coroutine_handle<P> coroutine) {
     coroutine_ = coroutine;
@@ -95,19 +102,29 @@ class CallbackAwaiter {
   // The handler handed to the operation. The awaiter lives in the suspended
   // coroutine's frame, so `awaiter` is valid until the handler completes it.
   // A second call throws (as completing a stage-2 promise twice does).
+  // The awaiter knows where its one live handler is (handler_), so each can
+  // forget the other when it goes first.
   struct Resume {
     CallbackAwaiter* awaiter;
 
-    explicit Resume(CallbackAwaiter* a) : awaiter(a) {}
-    Resume(Resume&& other) noexcept : awaiter(std::exchange(other.awaiter, nullptr)) {}
+    explicit Resume(CallbackAwaiter* a) : awaiter(a) { awaiter->handler_ = this; }
+    Resume(Resume&& other) noexcept : awaiter(std::exchange(other.awaiter, nullptr)) {
+      if (awaiter) awaiter->handler_ = this;
+    }
     ~Resume() {
-      if (awaiter) awaiter->dropped();
+      if (!awaiter) return;
+      CallbackAwaiter* to = std::exchange(awaiter, nullptr);
+      to->handler_ = nullptr;
+      to->dropped();
     }
 
     template <class... Value>  // (error) for T = void, (error, value) otherwise
     void operator()(std::error_code ec, Value&&... value) {
-      if (!awaiter) throw std::logic_error("a handler was called twice");
+      if (!awaiter) {
+        throw std::logic_error("a handler was called twice, or after its co_await had ended");
+      }
       CallbackAwaiter* to = std::exchange(awaiter, nullptr);
+      to->handler_ = nullptr;
       if constexpr (sizeof...(Value) > 0) to->value_.emplace(std::forward<Value>(value)...);
       to->complete(ec);
     }
@@ -118,6 +135,7 @@ class CallbackAwaiter {
   std::coroutine_handle<> coroutine_;
   detail::PromiseBase* frame_ = nullptr;
   State state_ = State::starting;
+  Resume* handler_ = nullptr;  // the handler while it is out there, else null
   std::error_code error_;
   std::optional<std::conditional_t<std::is_void_v<T>, int, T>> value_;
 };

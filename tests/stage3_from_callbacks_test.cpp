@@ -112,6 +112,27 @@ TEST_F(FromCallbacksTest, AnOperationThatThrowsBeforeTakingTheHandlerResumesOnce
   EXPECT_EQ(finished, 1);
 }
 
+// An operation that breaks the rule (it keeps the handler, then throws): the
+// co_await still ends once, with op's exception, and the handler it kept is
+// disarmed, so calling or destroying it later touches no freed awaiter.
+TEST_F(FromCallbacksTest, AHandlerKeptByAnOperationThatThrewIsDisarmed) {
+  Handler<int> kept;
+  int resumed = 0, finished = 0;
+  std::string caught;
+  auto keep_then_throw = [&kept](Handler<int> handler) {
+    kept = std::move(handler);
+    throw std::runtime_error("kept the handler, then refused");
+  };
+  start(await_and_count(keep_then_throw, resumed, caught),
+        [&](std::exception_ptr, int) { ++finished; });
+  EXPECT_EQ(caught, "kept the handler, then refused");
+  EXPECT_EQ(finished, 1);
+  EXPECT_EQ(live_frames(), 0u) << "the coroutine ended: its frame (and awaiter) are gone";
+  EXPECT_THROW(kept({}, 7), std::logic_error) << "a disarmed handler says so, and resumes nothing";
+  kept = nullptr;  // destroying it must not touch the freed awaiter either
+  EXPECT_EQ(resumed, 1);
+}
+
 Task<int> await_dropped(int& resumed) {
   int value = co_await async_call<int>([](Handler<int>) {});  // dropped unrun, at once
   ++resumed;
