@@ -11,30 +11,15 @@
 #include "common/services.hpp"
 #include "common/trace.hpp"
 #include "stage2_futures/from_callbacks.hpp"
+#include "tests/stack_span.hpp"
 
 namespace evo::stage2 {
 namespace {
 
 using namespace std::chrono_literals;
 
-// How far apart the deepest and the shallowest frames that called note()
-// were: small when a chain runs as a loop, huge (or a crash) when each link
-// calls the next one.
-class StackSpan {
- public:
-  void note() {
-    auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
-    low_ = std::min(low_, here);
-    high_ = std::max(high_, here);
-  }
-  std::size_t bytes() const { return high_ - low_; }
-
- private:
-  std::uintptr_t low_ = UINTPTR_MAX;
-  std::uintptr_t high_ = 0;
-};
-
-constexpr std::size_t flat_stack = 64 * 1024;
+using test::flat_stack;
+using test::StackSpan;
 
 // Every test must leave no shared state behind.
 class FutureTest : public ::testing::Test {

@@ -11,6 +11,7 @@
 
 #include "common/errors.hpp"
 #include "stage3_coroutines/task.hpp"
+#include "tests/stack_span.hpp"
 
 namespace evo::stage3 {
 namespace {
@@ -26,21 +27,7 @@ class FromCallbacksTest : public ::testing::Test {
   Reactor reactor{ClockMode::virtual_time};
 };
 
-// The frame address of an ordinary function: where the stack is now.
-// (A coroutine's own locals live in its frame on the heap, so they cannot tell.)
-[[gnu::noinline]] std::uintptr_t stack_position() {
-  return reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));  // GCC and clang
-}
-
-// Lowest and highest stack positions seen: their distance is the growth.
-struct StackSpan {
-  std::uintptr_t low = UINTPTR_MAX, high = 0;
-  void sample() {
-    std::uintptr_t at = stack_position();
-    low = std::min(low, at), high = std::max(high, at);
-  }
-  std::uintptr_t growth() const { return high - low; }
-};
+using test::StackSpan;
 
 constexpr int kMillion = 1'000'000;
 
@@ -53,7 +40,7 @@ Task<long> sum_of_immediate_answers(int times, StackSpan& stack) {
   long sum = 0;
   for (int i = 0; i < times; ++i) {
     sum += co_await async_call<int>(&answer_at_once);
-    stack.sample();
+    stack.note();
   }
   co_return sum;
 }
@@ -64,7 +51,7 @@ TEST_F(FromCallbacksTest, AMillionImmediateCompletionsRunInConstantStack) {
   start(sum_of_immediate_answers(kMillion, stack),
         [&](std::exception_ptr, long value) { sum = value; });
   EXPECT_EQ(sum, kMillion);
-  EXPECT_LT(stack.growth(), 4096u) << "each await nested a call inside the last one";
+  EXPECT_LT(stack.bytes(), 4096u) << "each await nested a call inside the last one";
 }
 
 // An operation that took the handler, then failed to start.
@@ -198,7 +185,7 @@ Task<int> count_immediate(int times, StackSpan& stack, std::size_t& most_frames)
   while (iterations < times) {
     co_await async_call<int>(&answer_at_once);
     ++iterations;
-    stack.sample();
+    stack.note();
     most_frames = std::max(most_frames, live_frames());
   }
   co_return iterations;
@@ -212,7 +199,7 @@ TEST_F(FromCallbacksTest, AWhileLoopOfImmediateAwaitsRunsAMillionTimesInConstant
         [&](std::exception_ptr, int n) { iterations = n; });
   EXPECT_EQ(iterations, kMillion);
   EXPECT_LE(most_frames, 2u) << "the loop and start()'s driver";
-  EXPECT_LT(stack.growth(), 4096u);
+  EXPECT_LT(stack.bytes(), 4096u);
 }
 
 Task<int> count_through_the_reactor(Reactor& reactor, int times, StackSpan& stack,
@@ -221,7 +208,7 @@ Task<int> count_through_the_reactor(Reactor& reactor, int times, StackSpan& stac
   while (iterations < times) {
     co_await sleep_for(reactor, 0s);  // suspends: back to the loop every time
     ++iterations;
-    stack.sample();
+    stack.note();
     most_frames = std::max(most_frames, live_frames());
   }
   co_return iterations;
@@ -236,7 +223,7 @@ TEST_F(FromCallbacksTest, AWhileLoopThroughTheReactorRunsAMillionTimesInConstant
   reactor.run();
   EXPECT_EQ(iterations, kMillion);
   EXPECT_LE(most_frames, 2u);
-  EXPECT_LT(stack.growth(), 4096u);
+  EXPECT_LT(stack.bytes(), 4096u);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "common/trace.hpp"
 #include "stage3_coroutines/combinators.hpp"
 #include "stage3_coroutines/from_callbacks.hpp"
+#include "tests/stack_span.hpp"
 
 namespace evo::stage3 {
 namespace {
@@ -338,29 +339,22 @@ TEST_F(TaskTest, ATaskLeftOnADestroyedReactorIsDestroyedUnrunAndLeaksNothing) {
 }
 
 // Tasks that finish at once, a million in a row, in constant stack.
-[[gnu::noinline]] std::uintptr_t stack_position() {
-  return reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));  // GCC and clang
-}
-
-Task<long> a_million_answers(std::uintptr_t& growth) {
+Task<long> a_million_answers(test::StackSpan& stack) {
   int runs = 0;
   long sum = 0;
-  std::uintptr_t low = UINTPTR_MAX, high = 0;
   for (int i = 0; i < 1'000'000; ++i) {
     sum += co_await answer(runs);
-    std::uintptr_t at = stack_position();
-    low = std::min(low, at), high = std::max(high, at);
+    stack.note();
   }
-  growth = high - low;
   co_return sum;
 }
 
 TEST_F(TaskTest, AMillionTasksThatFinishAtOnceRunInConstantStackInEveryBuild) {
-  std::uintptr_t growth = 0;
+  test::StackSpan stack;
   long sum = 0;
-  start(a_million_answers(growth), [&](std::exception_ptr, long s) { sum = s; });
+  start(a_million_answers(stack), [&](std::exception_ptr, long s) { sum = s; });
   EXPECT_EQ(sum, 42'000'000);
-  EXPECT_LT(growth, 4096u);
+  EXPECT_LT(stack.bytes(), 4096u);
 }
 
 // A chain of nested awaits is a recursion: starting it takes stack in
