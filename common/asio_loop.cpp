@@ -8,9 +8,10 @@ namespace evo::asio_engine {
 namespace {
 
 // Asio asks the Clock for the time through a static now(), so the virtual
-// time has to be found without an object: it is the loop made last on this
-// thread, and only while it lives (~Loop puts back the one it hid).
+// time has to be found without an object: it is this thread's loop, while it
+// lives and runs on the virtual clock. Hence one Loop per thread at a time.
 thread_local Loop* virtual_loop = nullptr;
+thread_local bool loop_alive = false;
 
 }  // namespace
 
@@ -28,15 +29,18 @@ LoopClock::duration LoopWaitTraits::to_wait_duration(const LoopClock::time_point
 }
 
 Loop::Loop(ClockMode clock) : clock_(clock), start_(std::chrono::steady_clock::now()) {
+  if (loop_alive) throw std::logic_error("asio_engine::Loop: this thread already has a Loop");
+  loop_alive = true;
   labels_.push_back({"main"});
   label_ids_.emplace("main", 0);
-  if (clock_ == ClockMode::virtual_time) previous_ = std::exchange(virtual_loop, this);
+  if (clock_ == ClockMode::virtual_time) virtual_loop = this;
 }
 
 Loop::~Loop() {
   // Pending handlers die with the io_context, unrun: no observer for them.
   observer_ = nullptr;
-  if (clock_ == ClockMode::virtual_time) virtual_loop = previous_;
+  virtual_loop = nullptr;
+  loop_alive = false;
 }
 
 Duration Loop::now() const noexcept {

@@ -70,6 +70,9 @@ class Loop {
     std::string_view what;
   };
 
+  /// One Loop per thread at a time (std::logic_error otherwise): the clock
+  /// Asio reads through LoopClock::now() is found per thread, so a second
+  /// loop would read the first one's virtual time, or leave it dangling.
   explicit Loop(ClockMode clock = ClockMode::real);
   ~Loop();
   Loop(const Loop&) = delete;
@@ -145,7 +148,6 @@ class Loop {
   ClockMode clock_;
   std::chrono::steady_clock::time_point start_;
   Duration virtual_now_{};
-  Loop* previous_ = nullptr;           // the virtual loop this one hides, restored by ~Loop
   std::multiset<Duration> deadlines_;  // armed timers, for the virtual jump
 
   std::deque<Label> labels_;

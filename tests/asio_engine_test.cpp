@@ -10,6 +10,7 @@
 #include <future>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -237,6 +238,21 @@ TEST(AsioLoop, EachVirtualLoopHasItsOwnClockFromZero) {
   }
   // No virtual loop left on this thread: the clock is steady_clock again.
   EXPECT_GT(asio_engine::LoopClock::now().time_since_epoch(), 5s);
+}
+
+// The clock Asio reads is found per thread: a second loop would read the
+// first one's virtual time (a real-clock loop would then spin, its timers
+// never due), so it is refused, plainly, until the first one is gone.
+TEST(AsioLoop, ASecondLoopOnTheSameThreadIsRefusedUntilTheFirstIsGone) {
+  {
+    asio_engine::Loop first(ClockMode::virtual_time);
+    EXPECT_THROW(asio_engine::Loop{ClockMode::real}, std::logic_error);
+    EXPECT_THROW(asio_engine::Loop{ClockMode::virtual_time}, std::logic_error);
+    EXPECT_EQ(asio_engine::LoopClock::now().time_since_epoch(), 0s)
+        << "still the first one's clock";
+  }
+  asio_engine::Loop next(ClockMode::real);
+  EXPECT_GT(asio_engine::LoopClock::now().time_since_epoch(), 0s);
 }
 
 TEST(AsioLoop, AHandlerDestroyedUnrunIsCountedUntilTheLoopGoes) {
