@@ -17,8 +17,12 @@ class Category final : public std::error_category {
         return "timed out";
       case errc::connection_failed:
         return "connection failed";
+      case errc::connection_refused:
+        return "connection refused";
       case errc::bad_response:
         return "bad response";
+      case errc::not_found:
+        return "not found";
       case errc::broken_promise:
         return "broken promise: the promise was dropped without a result";
     }

@@ -14,9 +14,11 @@ enum class errc {
   user_not_found = 1,
   profile_not_found,
   timeout,
-  connection_failed,
-  bad_response,
-  broken_promise,  ///< a stage-2 promise was destroyed without a result
+  connection_failed,   ///< the connection broke or could not be made
+  connection_refused,  ///< nobody listens at the backend's address
+  bad_response,        ///< the server's answer is not the HTTP or JSON we expect
+  not_found,           ///< the server answered 404 for a path that is not a user or profile
+  broken_promise,      ///< a stage-2 promise was destroyed without a result
 };
 
 const std::error_category& error_category() noexcept;
