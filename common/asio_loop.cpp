@@ -79,7 +79,7 @@ void Loop::block_for(Duration d) {
 }
 
 Loop::Ticket Loop::ready(std::uint32_t label) {
-  Ticket ticket{label, next_id_++, false, {}, {}};
+  Ticket ticket{label, next_id_++, false, false, {}, {}};
   ++labels_[label].pending;
   emit(EventKind::ready, label, ticket.id);
   return ticket;
@@ -87,11 +87,19 @@ Loop::Ticket Loop::ready(std::uint32_t label) {
 
 Loop::Ticket Loop::arm(Duration delay, std::string_view what) {
   delay = std::clamp(delay, Duration::zero(), Duration::max() - now());
-  Ticket ticket{current_, next_id_++, true, now() + delay, what};
+  Ticket ticket{current_, next_id_++, true, false, now() + delay, what};
   ++labels_[current_].pending;
   ++stats_.timers_armed;
   deadlines_.insert(ticket.deadline);
   emit(EventKind::timer_armed, current_, ticket.id, delay, what);
+  return ticket;
+}
+
+Loop::Ticket Loop::watch(std::uint32_t label, int fd, bool writable) {
+  Ticket ticket{label, next_id_++, false, true, {}, {}};
+  ++labels_[label].pending;
+  emit(EventKind::fd_watched, label, ticket.id, {},
+       "fd " + std::to_string(fd) + (writable ? " writable" : " readable"));
   return ticket;
 }
 
@@ -107,6 +115,10 @@ void Loop::started(Ticket ticket, bool cancelled) {
     } else {
       emit(EventKind::timer_fired, ticket.label, ticket.id, now() - ticket.deadline, ticket.what);
     }
+    emit(EventKind::ready, ticket.label, ticket.id);
+  } else if (ticket.io) {
+    ++stats_.fd_events;
+    emit(EventKind::fd_ready, ticket.label, ticket.id);
     emit(EventKind::ready, ticket.label, ticket.id);
   }
   current_ = ticket.label;

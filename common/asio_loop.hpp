@@ -66,6 +66,7 @@ class Loop {
     std::uint32_t label = 0;
     std::uint64_t id = 0;  // 0: moved from, or already run
     bool timer = false;
+    bool io = false;  // a socket wait: "fd ready" before it runs
     Duration deadline{};
     std::string_view what;
   };
@@ -116,6 +117,16 @@ class Loop {
     return wrap(arm(delay, what), std::move(fn));
   }
 
+  /// A handler for a socket operation (async_connect, async_write,
+  /// async_read): reports "fd N readable|writable" watched now, under `label`
+  /// (the task that asked, even if another task's callback starts the
+  /// operation), and "fd ready" when Asio calls it: the hand reactor's fd
+  /// events, so --trace, --gantt and --trace-json draw both engines alike.
+  template <class Fn>
+  auto wrap_io(std::uint32_t label, int fd, bool writable, Fn fn) {
+    return wrap(watch(label, fd, writable), std::move(fn));
+  }
+
   template <class Fn>
   class Traced;
   template <class Fn>
@@ -137,6 +148,7 @@ class Loop {
 
   Ticket ready(std::uint32_t label);
   Ticket arm(Duration delay, std::string_view what);
+  Ticket watch(std::uint32_t label, int fd, bool writable);
   std::uint32_t intern(std::string_view name);
   void release(std::uint32_t label);
   void forget_deadline(const Ticket& ticket);

@@ -74,7 +74,9 @@ EngineRun run_on_asio(const AsioStageApi& stage, const Options& options, TraceOb
   loop.run();
   // Every handler Asio held was one of ours (Loop::Traced), and a suspended
   // coroutine is always waiting on one: none alive means no frame is left.
-  return {loop.now(), loop.stats(), loop.live_handlers()};
+  asio_engine::HttpBackend* http = services.http();
+  return {loop.now(), loop.stats(), loop.live_handlers(),
+          http ? http->last_error_detail() : std::string(), http ? http->peak_connections() : 0};
 }
 
 }  // namespace evo

@@ -11,7 +11,9 @@ namespace evo {
 struct EngineRun {
   Duration total;
   Reactor::Stats stats;
-  std::size_t live_objects = 0;  ///< engine or stage objects still alive: must be 0
+  std::size_t live_objects = 0;      ///< engine or stage objects still alive: must be 0
+  std::string backend_error;         ///< HTTP backend: the last failed request, and why
+  std::size_t peak_connections = 0;  ///< HTTP backend: most connections open at once
 };
 
 /// Runs the scenario of `options` through `stage` on a single-threaded

@@ -14,6 +14,10 @@
 // Cancellation: if the handler has a cancellation slot (an awaitable_operator,
 // a parallel_group), a cancel request disarms the timer and the handler gets
 // asio::error::operation_aborted.
+//
+// With ServiceConfig::backend set, the same two functions GET from a real
+// server instead (common/asio_http.hpp, Beast on Asio's sockets); the token,
+// the signature and the cancellation contract stay exactly as above.
 
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/async_result.hpp>
@@ -22,6 +26,7 @@
 #include <string>
 #include <utility>
 
+#include "asio_http.hpp"
 #include "asio_loop.hpp"
 #include "services.hpp"
 
@@ -30,7 +35,8 @@ namespace evo::asio_engine {
 /// Must outlive every fetch it started, like evo::Services.
 class Services {
  public:
-  Services(Loop& loop, ServiceConfig config) : loop_(loop), config_(std::move(config)) {}
+  Services(Loop& loop, ServiceConfig config);
+  ~Services();
 
   Loop& loop() noexcept { return loop_; }
   const ServiceConfig& config() const noexcept { return config_; }
@@ -39,9 +45,13 @@ class Services {
   std::pair<error_code, User> answer_user(UserId id) const;
   std::pair<error_code, Profile> answer_profile(UserId id) const;
 
+  /// The HTTP backend, or null for the simulated one.
+  HttpBackend* http() noexcept { return http_.get(); }
+
  private:
   Loop& loop_;
   ServiceConfig config_;
+  std::unique_ptr<HttpBackend> http_;
 };
 
 namespace detail {
@@ -76,6 +86,21 @@ auto answer_with(Answer answer) {
   };
 }
 
+// The HTTP backend's body: HttpBackend does the request; here the handler's
+// cancellation slot, if any, is hooked to it. `get` starts the request with a
+// plain callback and returns its id.
+template <class T, class Handler, class Get>
+void start_http(HttpBackend& http, Handler handler, Get get) {
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  std::uint64_t request = get([handler = std::move(handler), slot](error_code ec, T value) mutable {
+    if (slot.is_connected()) slot.clear();
+    std::move(handler)(ec, std::move(value));
+  });
+  if (slot.is_connected()) {
+    slot.emplace([&http, request](asio::cancellation_type) { http.cancel(request); });
+  }
+}
+
 }  // namespace detail
 
 /// Waits `delay`; completes with void(error_code). `what` names the timer in
@@ -91,11 +116,17 @@ auto async_sleep(Services& services, Duration delay, Token&& token,
       token, &services.loop(), delay, what);
 }
 
-/// GET /api/user/{id}: completes with void(error_code, User) after the user latency.
+/// GET /api/user/{id}: completes with void(error_code, User) after the user
+/// latency, or when the server has answered (HTTP backend).
 template <class Token>
 auto async_fetch_user(Services& services, UserId id, Token&& token) {
   return asio::async_initiate<Token, void(error_code, User)>(
       [](auto handler, Services* services, UserId id) {
+        if (HttpBackend* http = services->http()) {
+          return detail::start_http<User>(*http, std::move(handler), [http, id](auto done) {
+            return http->get_user(id, std::move(done));
+          });
+        }
         detail::start_timed(
             services->loop(), services->config().user_latency, "fetch_user", std::move(handler),
             detail::answer_with<User>([services, id] { return services->answer_user(id); }));
@@ -108,6 +139,11 @@ template <class Token>
 auto async_fetch_profile(Services& services, UserId id, Token&& token) {
   return asio::async_initiate<Token, void(error_code, Profile)>(
       [](auto handler, Services* services, UserId id) {
+        if (HttpBackend* http = services->http()) {
+          return detail::start_http<Profile>(*http, std::move(handler), [http, id](auto done) {
+            return http->get_profile(id, std::move(done));
+          });
+        }
         detail::start_timed(services->loop(), services->config().profile_latency, "fetch_profile",
                             std::move(handler), detail::answer_with<Profile>([services, id] {
                               return services->answer_profile(id);

@@ -7,7 +7,10 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 #include <vector>
+
+#include "http_client.hpp"
 
 namespace evo {
 namespace {
@@ -120,7 +123,9 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
       ->type_name("DURATION");
   app.add_option("--fail", failures, "make a lookup fail: user:ID or profile:ID (repeatable)")
       ->type_name("WHAT:ID");
-  app.add_option("--timeout", timeout, "timeout: the deadline (default 400ms)")
+  app.add_option(
+         "--timeout", timeout,
+         "timeout: the deadline (default 400ms); over HTTP also each request's (default 5s)")
       ->type_name("DURATION");
   app.add_option("--clock", clock, "real | virtual (virtual: time jumps to the next timer)")
       ->type_name("CLOCK")
@@ -167,11 +172,28 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     } else if (engine != "hand") {
       throw BadValue("--engine: '" + engine + "' is neither hand nor asio");
     }
-    if (backend.starts_with("http://")) {
-      throw BadValue("--backend " + backend + ": the HTTP backend is not available yet; use sim");
+    if (backend != "sim") {
+      std::string why;
+      auto endpoint = http::parse_url(backend, &why);
+      if (!endpoint) {
+        throw BadValue("--backend: '" + backend + "' is neither sim nor http://HOST:PORT (" + why +
+                       ")");
+      }
+      s.services.backend = *endpoint;
+      // Virtual time jumps to the next timer when no fd is ready: every
+      // request would time out before the server could answer.
+      if (options.clock == ClockMode::virtual_time)
+        throw BadValue("--clock virtual: real sockets need real time; drop it with --backend");
+      // The server owns latency and failures now; a flag that would be ignored is refused.
+      for (const auto& [flag, value] :
+           {std::pair{"--latency-user", &latency_user}, {"--latency-profile", &latency_profile}}) {
+        if (!value->empty())
+          throw BadValue(std::string(flag) + ": the HTTP backend's latency is the server's");
+      }
+      if (!failures.empty())
+        throw BadValue(
+            "--fail: the HTTP backend's failures are the server's (user_service --fail)");
     }
-    if (backend != "sim")
-      throw BadValue("--backend: '" + backend + "' is neither sim nor http://HOST:PORT");
 
     if (!shuffle.empty()) {
       options.shuffle = static_cast<std::uint64_t>(
@@ -191,7 +213,11 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     if (!delay_a.empty()) s.delay_a = duration_option("--delay-a", delay_a);
     if (!delay_b.empty()) s.delay_b = duration_option("--delay-b", delay_b);
     if (!block.empty()) s.block = duration_option("--block", block);
-    if (!timeout.empty()) s.timeout = duration_option("--timeout", timeout);
+    if (!timeout.empty()) {
+      s.timeout = duration_option("--timeout", timeout);
+      // Over HTTP, --timeout also bounds each request (default 5 s).
+      s.services.request_deadline = s.timeout;
+    }
     for (const std::string& f : failures) {
       auto colon = f.find(':');
       std::string what = f.substr(0, colon);

@@ -38,7 +38,8 @@ EngineRun run_on_reactor(const StageApi& stage, const Options& options, TraceObs
   Services services(reactor, options.scenario.services);
   start_scenario(stage, services, options.scenario, outcome);
   reactor.run();
-  return {reactor.now(), reactor.stats(), stage.live_objects()};
+  return {reactor.now(), reactor.stats(), stage.live_objects(), services.error_detail(),
+          services.peak_connections()};
 }
 
 int run(const std::string& name, const StageApi& stage, const Options& options) {
@@ -84,6 +85,10 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   std::printf("Total time: %s (sequential would be %s)\n", format_seconds(ran.total).c_str(),
               format_seconds(sequential).c_str());
   if (options.stats) print_stats(ran.stats);
+  if (options.stats && options.scenario.services.backend) {
+    std::printf("HTTP: peak %zu connections open at once (at most %zu; more requests queue)\n",
+                ran.peak_connections, options.scenario.services.max_connections);
+  }
   if (options.gantt) {
     bool color = ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     std::fputs(render_gantt(recorder, {.sequential = sequential, .color = color}).c_str(), stdout);
@@ -109,6 +114,9 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   if (outcome.error) {
     std::string details = stage.error_details();
     if (!details.empty()) std::fprintf(stderr, "%s\n", details.c_str());
+    // Over HTTP the error code says what failed; this line says where and why.
+    if (!ran.backend_error.empty())
+      std::fprintf(stderr, "%s: %s\n", name.c_str(), ran.backend_error.c_str());
     return exit_workflow_error;
   }
   return 0;

@@ -5,17 +5,24 @@
 // "Later" holds for every answer, errors found at once included (an id below
 // 1): a handler never runs inside the call that started its operation.
 //
-// This backend simulates the network with timers: a fetch arms a timer for
-// the configured latency and answers when it fires. Failures are injected per
-// user id. Stages 2 and 3 build their futures and awaiters on exactly this API.
+// Two backends behind the same calls. The simulated one (the default) stands
+// for the network with timers: a fetch arms a timer for the configured latency
+// and answers when it fires; failures are injected per user id. The HTTP one
+// (ServiceConfig::backend, common/http_services.cpp) sends GET requests to a
+// real server through http::Client: the fetch waits on a socket instead of a
+// timer, and the handler is the same. Stages 2 and 3 build their futures and
+// awaiters on exactly this API, so they never know which backend answers.
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "errors.hpp"
+#include "http_client.hpp"
 #include "reactor.hpp"
 #include "unique_function.hpp"
 
@@ -47,6 +54,13 @@ struct ServiceConfig {
   Duration profile_latency = std::chrono::milliseconds(300);
   std::set<UserId> failing_users;     ///< fetch_user answers errc::user_not_found
   std::set<UserId> failing_profiles;  ///< fetch_profile answers errc::profile_not_found
+  /// nullopt: the simulated backend above. Else fetch over HTTP from this
+  /// server; the latencies and failures are then the server's, not these.
+  std::optional<http::Endpoint> backend;
+  /// HTTP only: how long one request may take, connect to last byte.
+  Duration request_deadline = std::chrono::seconds(5);
+  /// HTTP only: connections open at once; more requests queue behind them.
+  std::size_t max_connections = http::ClientOptions{}.max_connections;
 };
 
 /// Calls handler({}, value) from the loop, in a later ready phase, and never
@@ -68,20 +82,33 @@ std::pair<std::error_code, Profile> simulated_profile(const ServiceConfig& confi
 /// Must outlive every fetch it started: a pending fetch refers to it.
 class Services {
  public:
-  Services(Reactor& reactor, ServiceConfig config)
-      : reactor_(reactor), config_(std::move(config)) {}
+  Services(Reactor& reactor, ServiceConfig config);
+  ~Services();
 
   Reactor& reactor() noexcept { return reactor_; }
   const ServiceConfig& config() const noexcept { return config_; }
 
-  /// GET /api/user/{id}: answers after config().user_latency.
+  /// GET /api/user/{id}: answers after config().user_latency (simulated), or
+  /// when the server's answer has arrived (HTTP).
   void fetch_user(UserId id, Handler<User> handler);
-  /// GET /api/profile/{id}: answers after config().profile_latency.
+  /// GET /api/profile/{id}: answers after config().profile_latency, or over HTTP.
   void fetch_profile(UserId id, Handler<Profile> handler);
 
+  /// HTTP backend: what the last failed fetch knew beyond its error code (the
+  /// request, and the client's or the decoder's reason); "" otherwise.
+  const std::string& error_detail() const noexcept { return error_detail_; }
+  /// HTTP backend: the most connections that were open at once (0 on sim).
+  std::size_t peak_connections() const noexcept;
+
  private:
+  // The HTTP backend's half, in common/http_services.cpp.
+  void fetch_user_http(UserId id, Handler<User> handler);
+  void fetch_profile_http(UserId id, Handler<Profile> handler);
+
   Reactor& reactor_;
   ServiceConfig config_;
+  std::unique_ptr<http::Client> client_;  // only with a backend
+  std::string error_detail_;
 };
 
 }  // namespace evo

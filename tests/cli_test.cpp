@@ -124,6 +124,22 @@ TEST(ParseOptions, EngineAsioSelectsBoostAsioAndHandIsTheDefault) {
             ClockMode::virtual_time);
 }
 
+TEST(ParseOptions, BackendHttpSetsTheServersEndpointAndSimIsTheDefault) {
+  EXPECT_FALSE(options_from({}).scenario.services.backend.has_value());
+  Options o = options_from({"--backend", "http://127.0.0.1:8080", "--engine", "asio"});
+  ASSERT_TRUE(o.scenario.services.backend.has_value());
+  EXPECT_EQ(o.scenario.services.backend->host, "127.0.0.1");
+  EXPECT_EQ(o.scenario.services.backend->port, 8080);
+  EXPECT_EQ(o.engine, evo::Engine::asio);
+}
+
+TEST(ParseOptions, TimeoutAlsoBoundsEachHttpRequestWhichDefaultsToFiveSeconds) {
+  EXPECT_EQ(options_from({"--backend", "http://127.0.0.1:1"}).scenario.services.request_deadline,
+            5s);
+  Options o = options_from({"--backend", "http://127.0.0.1:1", "--timeout", "250ms"});
+  EXPECT_EQ(o.scenario.services.request_deadline, 250ms);
+}
+
 TEST(ParseOptions, EveryFlagSetsItsField) {
   // One flag per line.
   // clang-format off
@@ -271,7 +287,15 @@ const BadInput bad_inputs[] = {
     {"UnknownClock", {"--clock", "wall"}, "wall"},
     {"ShuffleOnTheAsioEngine", {"--engine", "asio", "--shuffle", "3"}, "--shuffle"},
     {"UnknownEngine", {"--engine", "turbo"}, "turbo"},
-    {"HttpBackend", {"--backend", "http://localhost:8080"}, "http://localhost:8080"},
+    {"HttpBackendWithoutPort", {"--backend", "http://localhost"}, "http://localhost"},
+    {"HttpsBackend", {"--backend", "https://localhost:443"}, "https://localhost:443"},
+    {"HttpBackendOnTheVirtualClock",
+     {"--backend", "http://127.0.0.1:8080", "--clock", "virtual"},
+     "--clock virtual"},
+    {"HttpBackendWithFail", {"--backend", "http://127.0.0.1:8080", "--fail", "user:7"}, "--fail"},
+    {"HttpBackendWithLatency",
+     {"--backend", "http://127.0.0.1:8080", "--latency-user", "1s"},
+     "--latency-user"},
     {"UnknownBackend", {"--backend", "carrier-pigeon"}, "carrier-pigeon"},
     {"BogusFail", {"--fail", "bogus"}, "bogus"},
     {"FailWithoutId", {"--fail", "user:"}, "--fail"},
