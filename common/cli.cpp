@@ -93,6 +93,23 @@ std::optional<Duration> parse_duration(std::string_view text) {
   return Duration(static_cast<std::int64_t>(std::llround(ns)));
 }
 
+bool add_failure(const std::string& spec, ServiceConfig& config, std::string& why) {
+  auto colon = spec.find(':');
+  std::string what = spec.substr(0, colon);
+  if (colon == std::string::npos || (what != "user" && what != "profile")) {
+    why = "--fail: '" + spec + "' should be user:ID or profile:ID";
+    return false;
+  }
+  try {
+    UserId failing = positive_integer("--fail", spec.substr(colon + 1));
+    (what == "user" ? config.failing_users : config.failing_profiles).insert(failing);
+    return true;
+  } catch (const BadValue& e) {
+    why = e.what();
+    return false;
+  }
+}
+
 ParsedOptions parse_options(std::string_view program, int argc, const char* const* argv,
                             std::FILE* out, std::FILE* err) {
   CLI::App app{
@@ -219,13 +236,7 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
       s.services.request_deadline = s.timeout;
     }
     for (const std::string& f : failures) {
-      auto colon = f.find(':');
-      std::string what = f.substr(0, colon);
-      if (colon == std::string::npos || (what != "user" && what != "profile")) {
-        throw BadValue("--fail: '" + f + "' should be user:ID or profile:ID");
-      }
-      UserId failing = positive_integer("--fail", f.substr(colon + 1));
-      (what == "user" ? s.services.failing_users : s.services.failing_profiles).insert(failing);
+      if (std::string why; !add_failure(f, s.services, why)) throw BadValue(why);
     }
     // Without --fail, the failure scenario fails the profile lookup of its user.
     if (s.kind == ScenarioKind::failure && failures.empty()) {

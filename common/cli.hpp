@@ -42,4 +42,8 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
 /// no unit, garbage) -> nullopt.
 std::optional<Duration> parse_duration(std::string_view text);
 
+/// "user:ID" or "profile:ID" (the --fail flag; user_service reads it too) ->
+/// that lookup fails in `config`; anything else -> false, `why` says why.
+bool add_failure(const std::string& spec, ServiceConfig& config, std::string& why);
+
 }  // namespace evo
