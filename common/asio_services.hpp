@@ -97,7 +97,7 @@ void start_http(HttpBackend& http, Handler handler, Get get) {
     std::move(handler)(ec, std::move(value));
   });
   if (slot.is_connected()) {
-    slot.emplace([&http, request](asio::cancellation_type) { http.cancel(request); });
+    slot.assign([&http, request](asio::cancellation_type) { http.cancel(request); });
   }
 }
 
