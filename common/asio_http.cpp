@@ -103,7 +103,7 @@ std::uint64_t HttpBackend::Impl::get(std::string target, Answer answer) {
   // The deadline covers the whole request, queueing included: the caller
   // waits for an answer, not for a connection.
   r->deadline = std::make_unique<Timer>(loop.executor(), deadline);
-  r->deadline->async_wait(loop.wrap_timer(deadline, "request deadline", [this, r](error_code ec) {
+  r->deadline->async_wait(loop.wrap_timer(deadline, "http deadline", [this, r](error_code ec) {
     if (ec || r->finished) return;
     finish(r, errc::timeout, "no complete answer within " + format_seconds(deadline));
   }));

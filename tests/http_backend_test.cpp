@@ -112,11 +112,15 @@ TEST_P(HttpBackend, ChainTellsTheSameStoryAsTheSimulatedBackend) {
 }
 
 TEST_P(HttpBackend, FanOutOfAThousandUsersEndsWithAThousandProfiles) {
-  ServerProcess server = user_service();
-  auto http =
-      run(GetParam(), {"--scenario", "fan-out", "--users", "1000", "--backend", server.url()});
+  // No latency: 2,000 requests through at most 64 connections stay quick.
+  ServerProcess server = user_service({"--latency-user", "0s", "--latency-profile", "0s"});
+  auto http = run(GetParam(), {"--scenario", "fan-out", "--users", "1000", "--stats", "--backend",
+                               server.url()});
   EXPECT_EQ(http.code, 0) << http.err;
   EXPECT_NE(http.out.find("Result: 1000 profiles, first user 1 (Grace)"), std::string::npos)
+      << http.out;
+  // --stats says how many connections the cap let open at once.
+  EXPECT_NE(http.out.find("HTTP: peak 64 connections open at once (at most 64"), std::string::npos)
       << http.out;
 }
 
