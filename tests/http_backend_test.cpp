@@ -140,6 +140,18 @@ TEST_P(HttpBackend, FailingUserExitsOneWithTheSimulatedStoryAndADetailLine) {
       << http.err;
 }
 
+// The server's latencies are the simulated ones (200 ms + 300 ms), so the
+// profile is late for the 400 ms deadline; stages 2 and 3 on Asio cancel the
+// losing fetch through its cancellation slot: no leak (exit 70) either way.
+TEST_P(HttpBackend, TimeoutScenarioTellsTheSameStoryAsTheSimulatedBackend) {
+  ServerProcess server = user_service();
+  auto sim = run(GetParam(), {"--scenario", "timeout", "--clock", "virtual"});
+  auto http = run(GetParam(), {"--scenario", "timeout", "--backend", server.url()});
+  EXPECT_EQ(http.code, 1) << http.err;
+  EXPECT_EQ(story(http.out), story(sim.out));
+  EXPECT_EQ(story(http.out).back(), "Error: timed out");
+}
+
 TEST_P(HttpBackend, PythonStaticFileServerWorksAsTheBackend) {
   ServerProcess server(evo::testing::python_server_command());
   auto sim = run(GetParam(), {"--scenario", "chain", "--clock", "virtual"});
