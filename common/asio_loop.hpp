@@ -122,6 +122,9 @@ class Loop {
   /// (the task that asked, even if another task's callback starts the
   /// operation), and "fd ready" when Asio calls it: the hand reactor's fd
   /// events, so --trace, --gantt and --trace-json draw both engines alike.
+  /// Asio tries the syscall first and waits only on EAGAIN, and a composed
+  /// operation (async_read) may wait several times: the trace shows one wait
+  /// per operation either way.
   template <class Fn>
   auto wrap_io(std::uint32_t label, int fd, bool writable, Fn fn) {
     return wrap(watch(label, fd, writable), std::move(fn));
