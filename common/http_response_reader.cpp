@@ -18,31 +18,54 @@ ResponseReader::ResponseReader(std::size_t max_header_bytes, std::size_t max_bod
   parser_.eager(true);  // one put() parses the header AND as much body as there is
 }
 
-// Beast takes what it can parse and tells us to come back with more
-// (need_more); whatever it did not take stays in buffer_ for the next feed.
-// While the header is incomplete it takes nothing, so buffer_ grows, but only
-// up to the header limit: past it, Beast says header_limit and we stop.
+// Beast sees the header in one piece: the bytes wait in buffer_ until the
+// blank line that ends the header has come (or more than the limit, or the
+// end of the connection). Why: once Beast has run out of bytes inside a
+// header, it stops checking line by line and waits for the whole header, so
+// bad bytes were caught or not depending on where the network split them (the
+// fuzzer found it: "HTTP/1.1 200 OK\r" then "\nC\r\n..."). In one piece, the
+// verdict depends on the bytes alone. Finding the blank line is all we do
+// ourselves; the parsing is Beast's.
 ResponseReader::Status ResponseReader::feed(std::string_view bytes) {
   if (status_ != Status::need_more) return status_;
   bytes_seen_ += bytes.size();
   buffer_.append(bytes);
+  if (!parser_.is_header_done()) {
+    bool header_complete = buffer_.find("\r\n\r\n", scanned_) != std::string::npos;
+    scanned_ = buffer_.size() < 3 ? 0 : buffer_.size() - 3;  // a "\r\n\r\n" may straddle feeds
+    if (!header_complete && bytes_seen_ <= max_header_bytes_) return status_;
+  }
+  return parse();
+}
+
+// Beast takes what it can parse and tells us to come back with more
+// (need_more); whatever it did not take stays in buffer_ for the next feed.
+ResponseReader::Status ResponseReader::parse() {
   std::size_t taken = 0;
   while (!parser_.is_done() && taken < buffer_.size()) {
     boost::beast::error_code error;
-    taken +=
+    std::size_t used =
         parser_.put(boost::asio::buffer(buffer_.data() + taken, buffer_.size() - taken), error);
+    taken += used;
     if (error == beast_http::error::need_more) break;
-    if (error == beast_http::error::header_limit)
-      return fail(errc::bad_response,
-                  "header larger than " + std::to_string(max_header_bytes_) + " bytes");
+    if (error == beast_http::error::header_limit) return fail_header_limit();
     if (error == beast_http::error::body_limit)
       return fail(errc::bad_response,
                   "body larger than " + std::to_string(max_body_bytes_) + " bytes");
     if (error) return fail(errc::bad_response, "response is not HTTP: " + error.message());
+    if (used == 0) break;  // no progress and no complaint: wait for more bytes
   }
   buffer_.erase(0, taken);
+  // Every byte before the end of the header is header: the limit counts them
+  // all (Beast's own counts from the last line it took).
+  if (!parser_.is_header_done() && bytes_seen_ > max_header_bytes_) return fail_header_limit();
   if (parser_.is_done()) status_ = Status::done;
   return status_;
+}
+
+ResponseReader::Status ResponseReader::fail_header_limit() {
+  return fail(errc::bad_response,
+              "header larger than " + std::to_string(max_header_bytes_) + " bytes");
 }
 
 // Why connection_failed and not bad_response: what came was valid HTTP as far
@@ -54,6 +77,7 @@ ResponseReader::Status ResponseReader::feed_eof() {
   if (status_ != Status::need_more) return status_;
   if (bytes_seen_ == 0)
     return fail(errc::connection_failed, "the server closed the connection without answering");
+  if (!parser_.is_header_done() && parse() != Status::need_more) return status_;  // bad bytes?
   if (!parser_.is_header_done())
     return fail(errc::connection_failed, "connection closed in the middle of the header");
   boost::beast::error_code error;

@@ -44,12 +44,15 @@ class ResponseReader {
 
  private:
   Status fail(std::error_code error, std::string detail);
+  Status fail_header_limit();
+  Status parse();
 
   using Parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
   Parser parser_;       // one response per reader: a reused connection makes a new one
   std::string buffer_;  // received, not yet taken by the parser
   std::size_t max_header_bytes_;
   std::size_t max_body_bytes_;
+  std::size_t scanned_ = 0;  // buffer_ has no "\r\n\r\n" before this offset
   std::size_t bytes_seen_ = 0;
   Status status_ = Status::need_more;
   std::error_code error_;
