@@ -7,6 +7,7 @@
 // The libFuzzer target (fuzz/http_response_fuzz.cpp) drives exactly this.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -46,10 +47,12 @@ class ResponseReader {
   Status fail(std::error_code error, std::string detail);
   Status fail_header_limit();
   Status parse();
+  bool header_done() const noexcept;
+  void start_over();
 
   using Parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
-  Parser parser_;       // one response per reader: a reused connection makes a new one
-  std::string buffer_;  // received, not yet taken by the parser
+  std::optional<Parser> parser_;  // made afresh until the header is complete (see feed)
+  std::string buffer_;            // received, not yet taken by the parser
   std::size_t max_header_bytes_;
   std::size_t max_body_bytes_;
   std::size_t scanned_ = 0;  // buffer_ has no "\r\n\r\n" before this offset

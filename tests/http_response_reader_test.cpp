@@ -49,8 +49,8 @@ TEST(ResponseReader, GarbageIsNotHttp) {
 // for the whole header before checking any line, so the same bytes gave
 // bad_response or connection_failed depending on where the network split them.
 TEST(ResponseReader, TheVerdictDependsOnTheBytesNotOnHowTheyArrive) {
-  for (std::string_view bytes :
-       {"HTTP/1.1 200 OK\r\nC\r\nt\"id\":4", "HTTP/1.1 \r\n{HTTP/1.0 200\" OK\r"}) {
+  for (std::string_view bytes : {"HTTP/1.1 200 OK\r\nC\r\nt\"id\":4",
+                                 "HTTP/1.1 \r\n{HTTP/1.0 200\" OK\r", "\r\n\r\n\x10.\r1"}) {
     for (std::size_t split = 0; split <= bytes.size(); ++split) {
       ResponseReader reader(1024, 1024);
       reader.feed(bytes.substr(0, split));
