@@ -5,6 +5,10 @@
 // Boost.Beast's parser does the HTTP; this class owns the read buffer it is
 // fed from, the limits, and the words a learner reads when something is wrong.
 // The libFuzzer target (fuzz/http_response_fuzz.cpp) drives exactly this.
+//
+// The header is parsed once it is all there (see feed() for why), so a server
+// that sends a broken header and then waits is caught by the header limit, the
+// end of the connection or the client's deadline, not at its first bad line.
 
 #include <cstddef>
 #include <optional>
