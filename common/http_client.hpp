@@ -1,11 +1,12 @@
 #pragma once
-// INTERFACE AGREED BETWEEN HELPERS (the http-client helper implements it in
-// http_client.cpp and may refine the comments; keep the signatures).
-//
 // An HTTP/1.1 client on this project's reactor: GET requests over keep-alive
 // connections to one host, every wait a reactor watch (connect: writable, then
 // SO_ERROR; write: writable; read: readable), every answer a callback.
-// Parsing is Boost.Beast's response parser, fed from our own read buffer.
+// Parsing is Boost.Beast's response parser, fed from our own read buffer
+// (http_response_reader.hpp); the sockets are in http_connection.cpp, and
+// common/README.md ("Real I/O") walks through them.
+//
+// (The interface the HTTP helpers agreed on: the signatures stay as they are.)
 
 #include <cstdint>
 #include <memory>
@@ -30,7 +31,7 @@ std::optional<Endpoint> parse_url(std::string_view url, std::string* why = nullp
 
 struct ClientOptions {
   Duration deadline = std::chrono::seconds(5);  ///< per request: start to last byte
-  std::size_t max_connections = 64;             ///< per host; more requests queue
+  std::size_t max_connections = 64;             ///< per host; more requests queue (README: why)
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
 };
@@ -42,9 +43,10 @@ struct Response {
 
 using ResponseHandler = UniqueFunction<void(std::error_code, Response)>;
 
-/// Must outlive its requests' handlers' runs; destroying it closes every
-/// connection and destroys the pending handlers without calling them (as the
-/// reactor does at teardown).
+/// Single-threaded, like its reactor; destroy it before the reactor. Destroying
+/// it closes every connection (unwatched first) and destroys the pending
+/// handlers without calling them, as the reactor does at its teardown; a
+/// handler may destroy the client.
 class Client {
  public:
   Client(Reactor& reactor, Endpoint endpoint, ClientOptions options = {});
@@ -53,11 +55,18 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   /// GET target. handler(error, response) runs exactly once, later, from the
-  /// reactor. Errors: connection_refused, connection_failed, bad_response,
-  /// timeout (evo::errc). A non-2xx status is not an error here.
+  /// reactor, never inside get() (errors known at once included). Errors
+  /// (evo::errc): connection_refused (nobody listens), connection_failed (the
+  /// connection broke or closed before a whole answer), bad_response (not
+  /// HTTP, or over a size limit), timeout (no whole answer within the
+  /// deadline; the connection is closed). A non-2xx status is not an error
+  /// here. A GET that finds its reused connection closed by the server (and
+  /// nothing came back) is sent once more, on a fresh connection.
   void get(std::string target, ResponseHandler handler);
 
-  /// The detail of the last error (peer address, errno text, parser message).
+  /// The detail of the last error, for the learner: "connect to 127.0.0.1:9:
+  /// Connection refused", "body larger than 1048576 bytes", "no answer within
+  /// 5s". Set when a handler gets an error; read it in that handler.
   const std::string& last_error_detail() const noexcept;
   std::size_t open_connections() const noexcept;
   std::size_t peak_connections() const noexcept;

@@ -5,8 +5,13 @@
 // Boost.Beast's parser does the HTTP; this class owns the read buffer it is
 // fed from, the limits, and the words a learner reads when something is wrong.
 // The libFuzzer target (fuzz/http_response_fuzz.cpp) drives exactly this.
+//
+// The header is parsed once it is all there (see feed() for why), so a server
+// that sends a broken header and then waits is caught by the header limit, the
+// end of the connection or the client's deadline, not at its first bad line.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -44,12 +49,17 @@ class ResponseReader {
 
  private:
   Status fail(std::error_code error, std::string detail);
+  Status fail_header_limit();
+  Status parse();
+  bool header_done() const noexcept;
+  void start_over();
 
   using Parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
-  Parser parser_;       // one response per reader: a reused connection makes a new one
-  std::string buffer_;  // received, not yet taken by the parser
+  std::optional<Parser> parser_;  // made afresh until the header is complete (see feed)
+  std::string buffer_;            // received, not yet taken by the parser
   std::size_t max_header_bytes_;
   std::size_t max_body_bytes_;
+  std::size_t scanned_ = 0;  // buffer_ has no "\r\n\r\n" before this offset
   std::size_t bytes_seen_ = 0;
   Status status_ = Status::need_more;
   std::error_code error_;

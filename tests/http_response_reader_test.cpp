@@ -45,6 +45,32 @@ TEST(ResponseReader, GarbageIsNotHttp) {
   EXPECT_EQ(reader.detail().rfind("response is not HTTP: ", 0), 0u) << reader.detail();
 }
 
+// Found by the fuzzer: once Beast had run out of bytes mid-header, it waited
+// for the whole header before checking any line, so the same bytes gave
+// bad_response or connection_failed depending on where the network split them.
+TEST(ResponseReader, TheVerdictDependsOnTheBytesNotOnHowTheyArrive) {
+  for (std::string_view bytes : {"HTTP/1.1 200 OK\r\nC\r\nt\"id\":4",
+                                 "HTTP/1.1 \r\n{HTTP/1.0 200\" OK\r", "\r\n\r\n\x10.\r1"}) {
+    for (std::size_t split = 0; split <= bytes.size(); ++split) {
+      ResponseReader reader(1024, 1024);
+      reader.feed(bytes.substr(0, split));
+      reader.feed(bytes.substr(split));
+      ASSERT_EQ(reader.feed_eof(), Status::failed);
+      EXPECT_EQ(reader.error(), errc::bad_response) << bytes << " split at " << split;
+      EXPECT_EQ(reader.detail().rfind("response is not HTTP: ", 0), 0u) << reader.detail();
+    }
+  }
+}
+
+TEST(ResponseReader, AnEndlessLineStopsAtTheLimit) {
+  ResponseReader reader(1024, 1024);
+  Status status = reader.feed("HTTP/1.1 200 OK\r\nX-Pad: ");
+  for (int i = 0; i < 1000 && status == Status::need_more; ++i) status = reader.feed("aaaaaaaa");
+  ASSERT_EQ(status, Status::failed);
+  EXPECT_EQ(reader.detail(), "header larger than 1024 bytes");
+  EXPECT_LT(reader.bytes_seen(), 1100u);
+}
+
 TEST(ResponseReader, AnEndlessHeaderStopsAtTheLimit) {
   ResponseReader reader(1024, 1024);
   Status status = reader.feed("HTTP/1.1 200 OK\r\n");
