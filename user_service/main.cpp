@@ -79,10 +79,10 @@ bool deserves_an_answer(error_code error) {
 }
 
 Answer refusal_for(error_code error) {
-  if (error == http::error::header_limit)
-    return evo::user_service::refusal(431, "headers too large");
-  if (error == http::error::body_limit) return evo::user_service::refusal(413, "body too large");
-  return evo::user_service::refusal(400, "bad request: " + error.message());
+  using evo::user_service::refusal;
+  if (error == http::error::header_limit) return refusal(431, "headers too large");
+  if (error == http::error::body_limit) return refusal(413, "body too large");
+  return refusal(400, "bad request: " + error.message());
 }
 
 // One connection, start to end: read a request, wait its latency, answer,
@@ -103,7 +103,8 @@ asio::awaitable<void> session(beast::tcp_stream stream, Server& server) {
     if (read_error) {
       if (deserves_an_answer(read_error)) {
         auto response = json_response(refusal_for(read_error), 11, false);
-        co_await http::async_write(stream, response, asio::as_tuple(asio::use_awaitable));
+        co_await http::async_write(stream, response,
+                                   asio::as_tuple(asio::use_awaitable));  // suspends
       }
       break;
     }
