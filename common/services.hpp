@@ -57,7 +57,8 @@ struct ServiceConfig {
   /// nullopt: the simulated backend above. Else fetch over HTTP from this
   /// server; the latencies and failures are then the server's, not these.
   std::optional<http::Endpoint> backend;
-  /// HTTP only: how long one request may take, connect to last byte.
+  /// HTTP only: how long one request may take, from the call to its last
+  /// byte, time queued for a connection included (--timeout sets it).
   Duration request_deadline = std::chrono::seconds(5);
   /// HTTP only: connections open at once; more requests queue behind them.
   std::size_t max_connections = http::ClientOptions{}.max_connections;
