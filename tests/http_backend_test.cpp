@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -191,6 +193,18 @@ TEST_P(HttpBackend, TraceShowsFdWaitsWhereTheSimulatedBackendShowsTimers) {
   EXPECT_TRUE(std::regex_search(http.out, std::regex("user 42 waits: fd [0-9]+ readable")))
       << http.out;
   EXPECT_TRUE(std::regex_search(http.out, std::regex("user 42: fd [0-9]+ readable"))) << http.out;
+
+  // The pictures drawn after the run see the same waits.
+  std::string json = ::testing::TempDir() + "http_trace_" + std::to_string(::getpid()) + ".json";
+  auto drawn = run(GetParam(), {"--scenario", "chain", "--gantt", "--trace-json", json, "--backend",
+                                server.url()});
+  EXPECT_EQ(drawn.code, 0) << drawn.err;
+  EXPECT_NE(drawn.out.find("user 42"), std::string::npos) << drawn.out;  // the Gantt row
+  std::ifstream in(json);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_TRUE(std::regex_search(text.str(), std::regex("\"wait: fd [0-9]+ readable\"")));
+  std::remove(json.c_str());
 }
 
 const Binary binaries[] = {
