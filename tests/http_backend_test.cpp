@@ -30,7 +30,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using evo::testing::ServerProcess;
-using Clock = std::chrono::steady_clock;
 
 // Each stage binary on each engine.
 struct Binary {
@@ -162,10 +161,17 @@ TEST_P(HttpBackend, PythonStaticFileServerWorksAsTheBackend) {
   EXPECT_EQ(story(http.out), story(sim.out));
 }
 
+// The loop's own "Total time": the run's length without the process start,
+// which the sanitizers on a busy machine can stretch to seconds.
+std::chrono::duration<double> total_time(const std::string& out) {
+  std::smatch match;
+  if (!std::regex_search(out, match, std::regex("Total time: ([0-9.]+)s"))) return 1h;
+  return std::chrono::duration<double>(std::stod(match[1]));
+}
+
 TEST_P(HttpBackend, RefusedPortGivesOneClearErrorLineAndExitsOneWithinTheDeadline) {
-  auto start = Clock::now();
-  auto http = run(GetParam(), {"--scenario", "chain", "--backend", refused_url()}, 10s);
-  EXPECT_LT(Clock::now() - start, 5s);  // the default request deadline
+  auto http = run(GetParam(), {"--scenario", "chain", "--backend", refused_url()}, 30s);
+  EXPECT_LT(total_time(http.out), 5s) << http.out;  // the default request deadline
   EXPECT_EQ(http.code, 1);
   EXPECT_EQ(story(http.out).back(), "Error: connection refused");
   std::vector<std::string> err = lines_of(http.err);
@@ -175,12 +181,10 @@ TEST_P(HttpBackend, RefusedPortGivesOneClearErrorLineAndExitsOneWithinTheDeadlin
 
 TEST_P(HttpBackend, ServerThatNeverAnswersTimesOutWithinTheDeadline) {
   SilentServer server;
-  auto start = Clock::now();
   auto http = run(GetParam(),
-                  {"--scenario", "chain", "--timeout", "300ms", "--backend", server.url()}, 10s);
-  auto took = Clock::now() - start;
-  EXPECT_GE(took, 300ms);
-  EXPECT_LT(took, 3s);
+                  {"--scenario", "chain", "--timeout", "300ms", "--backend", server.url()}, 30s);
+  EXPECT_GE(total_time(http.out), 300ms) << http.out;
+  EXPECT_LT(total_time(http.out), 2s) << http.out;  // the 300 ms deadline, not the default 5 s
   EXPECT_EQ(http.code, 1);
   EXPECT_EQ(story(http.out).back(), "Error: timed out");
   EXPECT_NE(http.err.find("/api/user/42: timed out"), std::string::npos) << http.err;
