@@ -183,6 +183,31 @@ TEST_F(HttpClient, ParsesAResponseSentOneByteAtATime) {
   EXPECT_EQ(out.response.body, "slowly");
 }
 
+// 4 MB of request: more than a new connection's socket buffers hold (they
+// start at tens of KB, tcp_wmem and tcp_rmem), so send() takes part of it,
+// says EAGAIN, and the client waits for writable to go on.
+TEST_F(HttpClient, SendsARequestLargerThanTheSocketBuffers) {
+  TestServer server({[](int fd) {
+    std::string head;
+    if (read_request(fd, &head)) send_all(fd, ok_response(std::to_string(head.size())));
+    wait_for_close(fd);
+  }});
+  const std::string target = "/" + std::string(4 << 20, 'a');
+  const std::string request = "GET " + target +
+                              " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(server.port()) +
+                              "\r\n\r\n";
+  Reactor reactor;
+  Client client(reactor, {"127.0.0.1", server.port()});
+  int calls = 0;
+  client.get(target, [&](std::error_code error, Response response) {
+    ++calls;
+    EXPECT_FALSE(error) << client.last_error_detail();
+    EXPECT_EQ(response.body, std::to_string(request.size())) << "the server got all of it";
+  });
+  reactor.run();
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_F(HttpClient, ALongerContentLengthThanTheBodyIsConnectionFailed) {
   TestServer server({[](int fd) {
     if (read_request(fd)) send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"id\":1}");

@@ -55,15 +55,19 @@ inline std::size_t open_fds() {
   return n;
 }
 
-/// Reads one request head (up to the blank line). False if the peer closed first.
-inline bool read_request(int fd) {
-  std::string head;
-  char chunk[512];
-  while (head.find("\r\n\r\n") == std::string::npos) {
+/// Reads one request head (up to the blank line) into `head` if given. False
+/// if the peer closed first.
+inline bool read_request(int fd, std::string* head = nullptr) {
+  std::string bytes;
+  char chunk[64 * 1024];
+  std::size_t from = 0;  // the blank line is not before this: search only the new bytes
+  while (bytes.find("\r\n\r\n", from) == std::string::npos) {
+    from = bytes.size() < 3 ? 0 : bytes.size() - 3;
     ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
     if (n <= 0) return false;
-    head.append(chunk, static_cast<std::size_t>(n));
+    bytes.append(chunk, static_cast<std::size_t>(n));
   }
+  if (head) *head = std::move(bytes);
   return true;
 }
 
