@@ -7,7 +7,9 @@
 //
 // ServerProcess starts a program as a child (posix_spawn), learns its port
 // from its first line on stdout, and kills and reaps it in its destructor.
-// Every wait here is bounded: a poll with a timeout, never a sleep.
+// Every wait here is bounded: a poll with a timeout, never a sleep. The
+// default waits are long (30 s): they are reached only when something is
+// wrong, or on a machine so loaded that python takes seconds to start.
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -44,7 +46,7 @@ class ServerProcess {
   /// for its first line to name a port. Throws std::runtime_error, with the
   /// child's stderr, if it exits or stays silent instead.
   explicit ServerProcess(std::vector<std::string> argv,
-                         milliseconds ready_within = milliseconds(10'000));
+                         milliseconds ready_within = milliseconds(30'000));
   /// Kills (SIGKILL) and reaps the child if it still runs.
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
@@ -81,7 +83,7 @@ struct Exit {
   std::string out;
   std::string err;
 };
-Exit run_to_exit(const std::vector<std::string>& argv, milliseconds within = milliseconds(10'000));
+Exit run_to_exit(const std::vector<std::string>& argv, milliseconds within = milliseconds(30'000));
 
 /// The open file descriptors of a process (/proc/PID/fd), this one by default.
 std::size_t open_fd_count(pid_t pid = ::getpid());

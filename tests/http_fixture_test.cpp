@@ -68,6 +68,19 @@ TEST(HttpFixture, KillsAndReapsTheServerWhenDestroyed) {
   EXPECT_EQ(errno, ESRCH);
 }
 
+TEST(HttpFixture, LeavesNoFdBehind) {
+  std::size_t before = evo::testing::open_fd_count();
+  {
+    ServerProcess server({evo::testing::user_service_path(), "--port", "0"});
+    evo::testing::HttpConnection connection(server.port());
+    connection.send_get("/api/user/1");
+    EXPECT_GT(evo::testing::open_fd_count(), before);
+  }
+  EXPECT_THROW(ServerProcess({evo::testing::user_service_path(), "--bogus"}), std::runtime_error);
+  evo::testing::run_to_exit({"true"});
+  EXPECT_EQ(evo::testing::open_fd_count(), before);
+}
+
 TEST(HttpFixture, CountsOpenFds) {
   std::size_t before = evo::testing::open_fd_count();
   int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -132,6 +132,26 @@ TEST(UserService, FailsTheIdsNamedByFail) {
   EXPECT_EQ(profile4->body, evo::http_api::error_json(evo::errc::profile_not_found, 4));
 }
 
+TEST(UserService, ClosesEverySocketItAccepted) {
+  ServerProcess server = start();
+  const std::size_t before = evo::testing::open_fd_count(server.pid());
+  for (int i = 0; i < 20; ++i) {
+    HttpConnection connection(server.port());
+    if (i % 2 == 0) {
+      ASSERT_TRUE(connection.get("/api/user/1", /*close=*/true));
+    } else {
+      connection.send("garbage\r\n\r\n");
+    }
+    ASSERT_TRUE(connection.closed_by_peer());
+  }
+  // The server closes a socket in the same step that sends its end of the
+  // connection; one loop thread, so once a later request is answered, every
+  // earlier close has happened. What is left open: this connection alone.
+  HttpConnection probe(server.port());
+  ASSERT_TRUE(probe.get("/api/user/1"));
+  EXPECT_EQ(evo::testing::open_fd_count(server.pid()), before + 1);
+}
+
 TEST(UserService, WaitsEachEndpointsLatencyBeforeAnswering) {
   ServerProcess server = start({"--latency-user", "30ms", "--latency-profile", "60ms"});
   HttpConnection connection(server.port());
