@@ -39,7 +39,7 @@ inline constexpr std::string_view trace_html_page = R"html(<!DOCTYPE html>
   ol, ul { margin: 0; padding-left: 1.4em; font-family: monospace; }
   #printed li:last-child.new { background: #ffe9a8; }
   #now { font-family: monospace; }
-  .empty { color: #999; }
+  .empty { color: #999; list-style: none; }
 </style>
 </head>
 <body>
