@@ -11,8 +11,11 @@
 # runs it). A ctest `stub_fails.NAME` checks that the untouched stub FAILS its
 # tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
 # of the untouched stub; once a learner edits it, that check steps aside.
+# SANITIZE: both test programs are built under ASan+UBSan in every preset, for
+# exercises whose mistakes are lifetime bugs (a freed awaiter touched, a frame
+# resumed after its end): a plain build often runs through those silently.
 function(evo_add_exercise name)
-  cmake_parse_arguments(ARG "" "TITLE;STUB_SHA256" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "SANITIZE" "TITLE;STUB_SHA256" "LIBS" ${ARGN})
   set(dir ${CMAKE_CURRENT_SOURCE_DIR})
   set(test ${PROJECT_SOURCE_DIR}/tests/exercises/${name}_test.cpp)
   file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${dir})
@@ -29,6 +32,9 @@ function(evo_add_exercise name)
     target_compile_features(${target} PRIVATE cxx_std_20)
     target_link_libraries(${target} PRIVATE ${ARG_LIBS} evo_common GTest::gtest
       GTest::gtest_main evo_warnings)
+    if(ARG_SANITIZE)
+      evo_sanitize_exercise(${target})
+    endif()
   endforeach()
   gtest_discover_tests(exercise_${name}_solution
     TEST_PREFIX "solution.${name}."
@@ -45,6 +51,25 @@ function(evo_add_exercise name)
   # One line per exercise for `tutor`, which reads ${CMAKE_BINARY_DIR}/exercises.tsv.
   set_property(GLOBAL APPEND PROPERTY EVO_EXERCISES
     "${name}\t${folder}\t${ARG_TITLE}\t${folder}/${name}.cpp\t${folder}/solutions/${name}.cpp\t${folder}/hints/${name}.md\texercise_${name}\t${ARG_STUB_SHA256}")
+endfunction()
+
+# Builds one test program under AddressSanitizer + UndefinedBehaviorSanitizer,
+# where the compiler can (it needs its sanitizer runtimes). Its own code and
+# the learner's are instrumented; the libraries it links need not be: ASan
+# watches every malloc and free of the process.
+include(CheckCXXSourceCompiles)
+set(EVO_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all
+  -fno-omit-frame-pointer)
+string(REPLACE ";" " " CMAKE_REQUIRED_FLAGS "${EVO_SANITIZE_FLAGS}")
+check_cxx_source_compiles("int main() { return 0; }" EVO_CAN_SANITIZE)
+unset(CMAKE_REQUIRED_FLAGS)
+function(evo_sanitize_exercise target)
+  if(EVO_CAN_SANITIZE)
+    target_compile_options(${target} PRIVATE ${EVO_SANITIZE_FLAGS})
+    target_link_options(${target} PRIVATE ${EVO_SANITIZE_FLAGS})
+  else()
+    message(STATUS "${target}: no sanitizers with this compiler; memory bugs may go unseen")
+  endif()
 endfunction()
 
 # Writes the catalog `tutor` reads; call once, after every exercise is added.

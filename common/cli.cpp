@@ -152,6 +152,9 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   app.add_option("--trace-json", options.trace_json,
                  "write Chrome Trace Event JSON to FILE (ui.perfetto.dev, chrome://tracing)")
       ->type_name("FILE");
+  app.add_option("--trace-html", options.trace_html,
+                 "write a page to step through the loop in a browser to FILE")
+      ->type_name("FILE");
   std::string shuffle;
   app.add_option("--shuffle", shuffle, "run each ready phase in a random order seeded by SEED")
       ->type_name("SEED");

@@ -22,6 +22,7 @@ struct Options {
   bool trace = false;
   bool gantt = false;
   std::string trace_json;                ///< file to write Chrome Trace Event JSON to ("" = none)
+  std::string trace_html;                ///< file to write the step-through page to ("" = none)
   std::optional<std::uint64_t> shuffle;  ///< seed: run each ready phase in a random order
   bool stats = false;
 };

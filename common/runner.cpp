@@ -11,6 +11,7 @@
 #include "cli.hpp"
 #include "gantt.hpp"
 #include "timeline.hpp"
+#include "trace_html.hpp"
 #include "trace_json.hpp"
 
 namespace evo {
@@ -60,12 +61,22 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     }
   }
 
+  std::ofstream html_file;
+  if (!options.trace_html.empty()) {
+    html_file.open(options.trace_html);
+    if (!html_file) {
+      std::fprintf(stderr, "%s: error: --trace-html: cannot write '%s'\n", name.c_str(),
+                   options.trace_html.c_str());
+      return exit_usage;
+    }
+  }
+
   // The observers are made before the reactor, so they outlive it.
   LogPrinter printer(stdout);
   Timeline timeline(stdout);
   Recorder recorder;  // only for the pictures drawn after the run
   Fanout observers;
-  if (options.gantt || json_file.is_open()) observers.add(&recorder);
+  if (options.gantt || json_file.is_open() || html_file.is_open()) observers.add(&recorder);
   if (options.trace) {
     // The only line that names the stage: the rest of a trace is the same in all three.
     std::printf("== %s | scenario %s | %s clock ==\n", name.c_str(),
@@ -103,6 +114,15 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   if (json_file.is_open() && !(json_file << render_trace_json(recorder) << "\n").flush()) {
     std::fprintf(stderr, "%s: error: cannot write %s\n", name.c_str(), options.trace_json.c_str());
     return exit_internal;
+  }
+  if (html_file.is_open()) {
+    std::string title = name + " | scenario " + std::string(to_string(options.scenario.kind)) +
+                        " | " + (options.clock == ClockMode::real ? "real" : "virtual") + " clock";
+    if (!(html_file << render_trace_html(recorder, title)).flush()) {
+      std::fprintf(stderr, "%s: error: cannot write %s\n", name.c_str(),
+                   options.trace_html.c_str());
+      return exit_internal;
+    }
   }
 
   // The quality bar made executable: the caller heard back exactly once, and

@@ -351,5 +351,22 @@ TEST_F(FutureTest, AReactorDestroyedUnderAMillionLinkChainDropsItInConstantStack
   EXPECT_EQ(live_states(), 0u);
 }
 
+// get_future after the promise completed works: the future is ready, and its
+// continuation runs at once. A second get_future, before or after, fails loudly.
+TEST_F(FutureTest, GetFutureAfterCompletionGivesAReadyFutureAndASecondOneThrows) {
+  Promise<int> promise;
+  promise.set_value(7);
+  int seen = 0;
+  promise.get_future().then([&](int v) { seen = v; });
+  EXPECT_EQ(seen, 7) << "the value set before get_future must reach its continuation";
+  EXPECT_THROW(promise.get_future(), std::logic_error);
+
+  Promise<int> failed;
+  failed.set_error(errc::user_not_found);
+  std::error_code error;
+  failed.get_future().on_complete([&](std::error_code ec, int) { error = ec; });
+  EXPECT_EQ(error, errc::user_not_found);
+}
+
 }  // namespace
 }  // namespace evo::stage2

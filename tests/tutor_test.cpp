@@ -65,6 +65,55 @@ TEST(Tutor, ProgressSurvivesASaveAndALoad) {
   EXPECT_EQ(q.entries["b"].checked_file_time, 7);
 }
 
+// A learner reads 300ms, not the 300000000ns that GoogleTest prints for a
+// std::chrono duration.
+TEST(Tutor, DurationsInMessagesReadInTheirUnit) {
+  CheckResult result = parse_gtest_json(R"({"testsuites": [{"name": "S", "testsuite": [
+      {"name": "A", "failures": [{"failure": "Which is: 300000000ns\nvs 1500000000ns, 250000ns, 7ns, 2000000000ns"}]}
+  ]}]})");
+  Exercise e{"x", "common/exercises", "t", "a.cpp", "b.cpp", "c.md", "x"};
+  std::string verdict = render_verdict(e, result);
+  EXPECT_NE(verdict.find("Which is: 300ms\n"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("vs 1.5s, 250us, 7ns, 2s\n"), std::string::npos) << verdict;
+  EXPECT_EQ(verdict.find("300000000ns"), std::string::npos) << verdict;
+}
+
+// A sanitizer's report is read from its top: the kind of error, then the
+// first frames in the learner's file; the tail (the allocation's history,
+// the shadow bytes) is not what a learner needs first.
+TEST(Tutor, ACrashIsShownFromTheTopOfItsReport) {
+  std::string report =
+      "[ RUN      ] AwaitableAdapter.WorksWhenTheOperationAnswersAtOnce\n"
+      "=================================================================\n"
+      "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6060 at pc 0x55 bp 0x7f\n"
+      "WRITE of size 8 at 0x6060 thread T0\n"
+      "    #0 0x55 in std::function<void ()>::operator=(decltype(nullptr)) "
+      "/usr/include/c++/12/bits/std_function.h:400\n"
+      "    #1 0x56 in evo::exercises::AwaitUser::await_suspend(std::coroutine_handle<void>) "
+      "/src/stage3_coroutines/exercises/awaitable_adapter.cpp:14\n"
+      "    #2 0x57 in waits_for_user /src/tests/exercises/awaitable_adapter_test.cpp:35\n"
+      "\n0x6060 is located 48 bytes inside of 120-byte region\nfreed by thread T0 here:\n" +
+      std::string(3000, 'x') + "\nShadow bytes around the buggy address:\n";
+  CheckResult result;
+  result.crashed = true;
+  result.build_output = report;
+  Exercise e{"awaitable_adapter",
+             "stage3_coroutines/exercises",
+             "t",
+             "stage3_coroutines/exercises/awaitable_adapter.cpp",
+             "b.cpp",
+             "c.md",
+             "x"};
+  std::string verdict = render_verdict(e, result);
+  EXPECT_NE(verdict.find("use-after-free"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("heap-use-after-free on address"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("awaitable_adapter.cpp:14"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("AwaitableAdapter.WorksWhenTheOperationAnswersAtOnce"), std::string::npos)
+      << "say which check it was in: " << verdict;
+  EXPECT_EQ(verdict.find("Shadow bytes"), std::string::npos) << "not the tail: " << verdict;
+  EXPECT_LT(verdict.size(), 1500u) << verdict;
+}
+
 // The binary, as a learner uses it, on the real catalog, with a progress
 // file of its own so that the learner's progress is never touched.
 struct Ran {
@@ -77,6 +126,16 @@ Ran tutor(const std::string& args, const std::string& progress_name = "tutor-pro
   std::string progress = ::testing::TempDir() + "/" + progress_name;
   std::string command =
       std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+  int status = ::pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+Ran tutor_script(const std::string& args) {
+  std::string command = std::string(EVO_SOURCE_DIR) + "/scripts/" + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   char buffer[4096];
@@ -110,6 +169,24 @@ TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
   EXPECT_EQ(bad.code, 64);
 }
 
+TEST(TutorBinary, AMistypedNameGetsDidYouMean) {
+  Ran typo = tutor("check due_timer", "tutor-typo-progress.tsv");
+  EXPECT_EQ(typo.code, 64);
+  EXPECT_NE(typo.out.find("did you mean due_timers?"), std::string::npos) << typo.out;
+  Ran hint_typo = tutor("hint awaitable_adaptor", "tutor-typo-progress.tsv");
+  EXPECT_NE(hint_typo.out.find("did you mean awaitable_adapter?"), std::string::npos)
+      << hint_typo.out;
+  Ran far = tutor("check zzzzzzzzzz", "tutor-typo-progress.tsv");
+  EXPECT_EQ(far.out.find("did you mean"), std::string::npos) << "no wild guesses: " << far.out;
+}
+
+TEST(TutorBinary, ReadingAHintDoesNotMarkAnUntouchedExerciseEdited) {
+  std::remove((::testing::TempDir() + "/tutor-hint-progress.tsv").c_str());
+  tutor("hint due_timers", "tutor-hint-progress.tsv");
+  Ran listed = tutor("list", "tutor-hint-progress.tsv");
+  EXPECT_EQ(listed.out.find("edited since"), std::string::npos) << listed.out;
+}
+
 // A learner who copies the reference over the stub: their test binary is then
 // the solution's. A build directory of its own, whose catalog names the
 // solution binary as the learner's, plays that without touching the sources.
@@ -133,6 +210,76 @@ TEST(TutorBinary, ASolvedExerciseChecksAsDoneAndIsListedDone) {
   EXPECT_NE(listed.out.find("[done]"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("All done"), std::string::npos) << listed.out;
   fs::remove_all(build);
+}
+
+// A build directory of its own whose catalog names `binary` as the learner's
+// test program of one exercise: tutor then checks that program, and the
+// sources and the learner's progress stay untouched.
+std::string fake_build(const std::string& dir, const std::string& name, const std::string& folder,
+                       const std::filesystem::path& binary) {
+  namespace fs = std::filesystem;
+  fs::path build = fs::path(::testing::TempDir()) / dir;
+  fs::remove_all(build);
+  fs::create_directories(build / "bin");
+  fs::create_symlink(binary, build / "bin" / ("exercise_" + name));
+  std::ofstream(build / "exercises.tsv")
+      << name << "\t" << folder << "\tTitle\t" << folder << "/" << name << ".cpp\t" << folder
+      << "/solutions/" << name << ".cpp\t" << folder << "/hints/" << name << ".md\texercise_"
+      << name << "\n";
+  return "--build-dir " + build.string() + " ";
+}
+
+// The acceptance line: a learner's awaitable_adapter that touches the awaiter
+// after starting the operation (tests/exercises/mistakes/awaitable_adapter.cpp)
+// fails, and the verdict names the use-after-free and where it happened. A
+// plain build would pass it: stage 3's exercises are built under ASan+UBSan.
+TEST(TutorBinary, AnAwaiterTouchedAfterStartingFailsAsUseAfterFree) {
+  std::string dirs =
+      fake_build("tutor-uaf-build", "awaitable_adapter", "stage3_coroutines/exercises",
+                 std::filesystem::path(EVO_BIN_DIR) / "exercise_awaitable_adapter_mistake");
+  std::remove((::testing::TempDir() + "/tutor-uaf-progress.tsv").c_str());
+  Ran checked = tutor(dirs + "check awaitable_adapter --no-build", "tutor-uaf-progress.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("use-after-free"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("awaitable_adapter.cpp:"), std::string::npos)
+      << "name the line in the learner's file: " << checked.out;
+  EXPECT_EQ(checked.out.find("Done"), std::string::npos) << checked.out;
+}
+
+// A check that runs out of time says what it knows (which check was running)
+// and does not guess one cause.
+TEST(TutorBinary, ACheckThatTimesOutSaysWhereItWasNeutrally) {
+  namespace fs = std::filesystem;
+  fs::path stuck = fs::path(::testing::TempDir()) / "tutor-stuck.sh";
+  std::ofstream(stuck) << "#!/bin/sh\necho '[ RUN      ] DueTimers.Stuck'\nexec sleep 30\n";
+  fs::permissions(stuck, fs::perms::owner_all);
+  std::string dirs = fake_build("tutor-stuck-build", "due_timers", "common/exercises", stuck);
+  Ran checked = tutor(dirs + "check due_timers --no-build --time-limit 1", "tutor-stuck.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("did not finish in 1 s"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("DueTimers.Stuck"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("it may block, or never wake"), std::string::npos) << checked.out;
+}
+
+// scripts/test's last line counts each exercise once: ctest names a skipped
+// test twice (as it runs, and in its list of tests that did not run).
+TEST(TutorScripts, TheExerciseSummaryCountsEachSkippedStubOnce) {
+  std::string log = ::testing::TempDir() + "/ctest-exercises.log";
+  std::ofstream(log)
+      << "      Start  1: solution.due_timers.DueTimers.A\n"
+         " 1/4 Test  #1: solution.due_timers.DueTimers.A .......   Passed    0.01 sec\n"
+         " 2/4 Test  #2: solution.due_timers.DueTimers.B .......   Passed    0.01 sec\n"
+         " 3/4 Test  #3: stub_fails.due_timers ..................***Skipped   0.02 sec\n"
+         " 4/4 Test  #4: stub_fails.join_counter ................   Passed    0.02 sec\n"
+         "\n100% tests passed, 0 tests failed out of 4\n\n"
+         "The following tests did not run:\n"
+         "\t  3 - stub_fails.due_timers (Skipped)\n";
+  Ran summary = tutor_script("exercise-summary < " + log);
+  EXPECT_EQ(summary.code, 0) << summary.out;
+  EXPECT_NE(summary.out.find("2 checks pass on the reference solutions"), std::string::npos)
+      << summary.out;
+  EXPECT_NE(summary.out.find("1 untouched stubs fail"), std::string::npos) << summary.out;
+  EXPECT_NE(summary.out.find("(1 edited by you"), std::string::npos) << summary.out;
 }
 
 // The acceptance path "copy the reference over your file" only works if a

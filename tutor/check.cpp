@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -42,6 +43,36 @@ std::string first_errors(const std::string& output) {
     }
   }
   return kept.empty() ? output : kept;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The check GoogleTest was running last: its "[ RUN      ] Suite.Name" line.
+std::string last_started_test(const std::string& output) {
+  std::string test;
+  for (const std::string& line : lines_of(output)) {
+    if (line.starts_with("[ RUN      ] ")) test = line.substr(13);
+  }
+  return test;
+}
+
+// What kind of error a crash's output reports, in plain words.
+std::string kind_of_crash(const std::string& output) {
+  auto says = [&](const char* text) { return output.find(text) != std::string::npos; };
+  if (says("use-after-free") || says("use-after-return") || says("use-after-scope")) {
+    return "a use-after-free: memory was used after it was freed (in stage 3, often an "
+           "awaiter or a coroutine frame touched after the coroutine finished)";
+  }
+  if (says("double-free")) return "a double free: the same memory was freed twice";
+  if (says("LeakSanitizer")) return "a leak: memory never freed (a frame never destroyed?)";
+  if (says("buffer-overflow")) return "an access out of bounds";
+  if (says("runtime error:")) return "undefined behaviour (UBSan's report below)";
+  return "a crash (a dangling reference, or a handler called twice?)";
 }
 
 bool all_say_not_done(const std::vector<CheckResult::Failure>& failures) {
@@ -86,7 +117,8 @@ CheckResult parse_gtest_json(const std::string& json) {
   return result;
 }
 
-CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool solution) {
+CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool solution,
+                  int time_limit) {
   std::string target = solution ? exercise.target + "_solution" : exercise.target;
   if (build) {
     std::string output;
@@ -104,39 +136,43 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
   std::string output;
   // A time limit: code that blocks (a sleep, a busy loop) instead of using the
   // reactor would otherwise leave the learner staring at a silent terminal.
-  int exit_status = run_command("timeout --kill-after=5 " + std::to_string(time_limit_seconds) +
-                                    " " + shell_quote((paths.build / "bin" / target).string()) +
+  int exit_status = run_command("timeout --kill-after=5 " + std::to_string(time_limit) + " " +
+                                    shell_quote((paths.build / "bin" / target).string()) +
                                     " --gtest_output=json:" + shell_quote(report.string()),
                                 output);
   if (exit_status == 124 || exit_status == 137) {
     CheckResult result;
     result.timed_out = true;
+    result.time_limit = time_limit;
+    result.last_test = last_started_test(output);
     return result;
   }
   std::ifstream in(report);
+  CheckResult result;
   if (!in) {
-    CheckResult result;
     result.crashed = true;
-    result.build_output = output.substr(output.size() > 1500 ? output.size() - 1500 : 0);
-    return result;
+    result.build_output = output;  // the verdict reads it from its top
+  } else {
+    std::stringstream json;
+    json << in.rdbuf();
+    fs::remove(report);
+    result = parse_gtest_json(json.str());
   }
-  std::stringstream json;
-  json << in.rdbuf();
-  fs::remove(report);
-  CheckResult result = parse_gtest_json(json.str());
   // All checks passed, yet the program failed: it died after its report (a
   // crash at exit, a sanitizer's leak report). That is not done.
   if (exit_status != 0 && result.failures.empty()) {
     result.crashed = true;
-    result.build_output = output.substr(output.size() > 1500 ? output.size() - 1500 : 0);
+    result.build_output = output;
   }
   // Paths from the repository root read better than absolute ones.
   std::string prefix = paths.source.string() + "/";
-  for (auto& f : result.failures) {
-    for (auto at = f.message.find(prefix); at != std::string::npos; at = f.message.find(prefix)) {
-      f.message.erase(at, prefix.size());
+  auto shorten = [&](std::string& text) {
+    for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix)) {
+      text.erase(at, prefix.size());
     }
-  }
+  };
+  for (auto& f : result.failures) shorten(f.message);
+  shorten(result.build_output);
   return result;
 }
 
@@ -148,14 +184,19 @@ std::string render_verdict(const Exercise& exercise, const CheckResult& result) 
            result.build_output;
   }
   if (result.timed_out) {
-    return exercise.name + ": the tests did not finish within " +
-           std::to_string(time_limit_seconds) +
-           " s. Does your code wait by blocking (a sleep, a loop) instead of giving the reactor "
-           "a callback? On the virtual clock nothing moves while you block.\n";
+    // What is known: the time limit, and which check was running. Why is a
+    // guess, so both likely causes are named.
+    std::string where =
+        result.last_test.empty() ? "" : " (the check running: " + result.last_test + ")";
+    return exercise.name + ": the tests did not finish in " + std::to_string(result.time_limit) +
+           " s" + where +
+           ": it may block, or never wake. Blocking: a sleep or a busy loop holds the whole "
+           "loop, and on the virtual clock no time passes meanwhile. Never waking: a timer "
+           "never collected, or a handler never called, leaves the loop nothing to run.\n";
   }
   if (result.crashed) {
-    return exercise.name + ": the tests crashed before they could finish (a dangling " +
-           "reference or a handler called twice?). Their last words:\n" + result.build_output;
+    return exercise.name + ": the tests stopped at " + kind_of_crash(result.build_output) + ".\n" +
+           crash_summary(result.build_output, file);
   }
   switch (result.status()) {
     case Status::done:
@@ -172,12 +213,106 @@ std::string render_verdict(const Exercise& exercise, const CheckResult& result) 
         std::to_string(result.total) + " checks pass.\n";
   for (const auto& f : result.failures) {
     out += "  x " + f.test + "\n";
-    std::istringstream lines(f.message);
+    std::istringstream lines(readable_durations(f.message));
     for (std::string line; std::getline(lines, line);) {
       if (!line.empty()) out += "      " + line + "\n";
     }
   }
   out += "Stuck? `tutor hint " + exercise.name + "`.\n";
+  return out;
+}
+
+std::string crash_summary(const std::string& output, const std::string& learner_file) {
+  std::vector<std::string> lines = lines_of(output);
+  std::string learner_name = fs::path(learner_file).filename().string();
+  std::string test;
+  std::size_t error_at = lines.size();
+  for (std::size_t i = 0; i < lines.size() && error_at == lines.size(); ++i) {
+    const std::string& line = lines[i];
+    if (line.starts_with("[ RUN      ] ")) test = line.substr(13);
+    for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                               "runtime error:", "terminate called", "Segmentation fault"}) {
+      if (line.find(marker) != std::string::npos) error_at = i;
+    }
+  }
+  std::string out;
+  if (!test.empty()) out += "  in the check " + test + "\n";
+  if (error_at == lines.size()) {
+    // No report we know: its first lines after the last check started.
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i].starts_with("[ RUN      ] ")) from = i + 1;
+    }
+    for (std::size_t i = from; i < lines.size() && i < from + 12; ++i) {
+      out += "    " + lines[i] + "\n";
+    }
+    return out;
+  }
+  std::string error = lines[error_at];
+  // "==123==ERROR: AddressSanitizer: ... at pc 0x.. bp 0x.." without the process id and registers.
+  if (auto at = error.find("ERROR:"); at != std::string::npos) error = error.substr(at);
+  if (auto at = error.find(" at pc "); at != std::string::npos) error.erase(at);
+  out += "    " + error + "\n";
+  // Then the access ("READ of size 8 ...") and the first frames of its stack,
+  // without their addresses; the learner's own frames are marked.
+  int frames = 0;
+  for (std::size_t i = error_at + 1; i < lines.size() && frames < 8; ++i) {
+    const std::string& line = lines[i];
+    auto hash = line.find_first_not_of(' ');
+    bool frame = hash != std::string::npos && line.compare(hash, 1, "#") == 0;
+    if (!frame && frames > 0) break;  // the end of the first stack
+    if (!frame) {
+      if (line.starts_with("READ") || line.starts_with("WRITE")) out += "    " + line + "\n";
+      continue;
+    }
+    ++frames;
+    std::string text = line.substr(hash);
+    if (auto in = text.find(" in "); in != std::string::npos) {
+      text = text.substr(0, text.find(' ')) + text.substr(in);
+    }
+    bool yours = !learner_name.empty() && text.find(learner_name + ":") != std::string::npos;
+    out += std::string(yours ? "  > " : "    ") + text + "\n";
+  }
+  if (frames > 0) out += "  (> marks your file)\n";
+  return out;
+}
+
+std::string readable_durations(const std::string& text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t digits = i;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+      ++digits;
+    }
+    bool starts_word = i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]));
+    bool is_ns =
+        digits > i && text.compare(digits, 2, "ns") == 0 &&
+        (digits + 2 == text.size() || !std::isalnum(static_cast<unsigned char>(text[digits + 2])));
+    if (!starts_word || !is_ns || digits - i > 18) {
+      out += text[i++];
+      continue;
+    }
+    long long ns = std::stoll(text.substr(i, digits - i));
+    // The largest unit that shows the value exactly, with at most 3 decimals.
+    std::string shown = std::to_string(ns) + "ns";
+    for (auto [unit, name] :
+         {std::pair{1'000'000'000LL, "s"}, {1'000'000LL, "ms"}, {1'000LL, "us"}}) {
+      if (ns >= unit && ns % (unit / 1000) == 0) {
+        std::string number = std::to_string(ns / unit);
+        long long rest = ns % unit / (unit / 1000);
+        if (rest != 0) {
+          std::string decimals = std::to_string(1000 + rest).substr(1);
+          while (decimals.back() == '0') decimals.pop_back();
+          number += "." + decimals;
+        }
+        shown = number + name;
+        break;
+      }
+    }
+    out += shown;
+    i = digits + 2;
+  }
   return out;
 }
 

@@ -9,8 +9,8 @@
 
 namespace evo::tutor {
 
-/// How long one exercise's tests may run: they take milliseconds on the
-/// virtual clock, so a minute means something blocks.
+/// How long one exercise's tests may run by default: they take milliseconds on
+/// the virtual clock, so a minute means something blocks or never wakes.
 inline constexpr int time_limit_seconds = 60;
 
 struct Paths {
@@ -27,7 +27,9 @@ struct CheckResult {
   bool compiled = true;
   std::string build_output;  ///< the compiler's first errors, when it did not compile
   bool crashed = false;      ///< the test program died before writing its report
-  bool timed_out = false;    ///< the test program ran past time_limit_seconds
+  bool timed_out = false;    ///< the test program ran past its time limit
+  int time_limit = time_limit_seconds;
+  std::string last_test;  ///< the check running when it crashed or ran out of time
   int total = 0;
   int passed = 0;
   std::vector<Failure> failures;
@@ -37,11 +39,21 @@ struct CheckResult {
 
 /// Builds (unless build is false) and runs the exercise's tests: the
 /// learner's file, or with `solution` the reference (to check the checker).
-CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool solution);
+CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool solution,
+                  int time_limit = time_limit_seconds);
 
 /// Parses GoogleTest's --gtest_output=json report.
 CheckResult parse_gtest_json(const std::string& json);
 
 std::string render_verdict(const Exercise& exercise, const CheckResult& result);
+
+/// A crash's output, from its top: the check that was running, the kind of
+/// error (a sanitizer's first line), and its first frames, those in the
+/// learner's file marked; not the tail (allocation history, shadow bytes).
+std::string crash_summary(const std::string& output, const std::string& learner_file);
+
+/// "300000000ns" -> "300ms", "1500000000ns" -> "1.5s": GoogleTest prints a
+/// std::chrono duration in nanoseconds; a learner reads the unit the code wrote.
+std::string readable_durations(const std::string& text);
 
 }  // namespace evo::tutor

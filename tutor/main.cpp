@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -17,10 +18,27 @@
 namespace evo::tutor {
 namespace {
 
+// Levenshtein's distance: the fewest letters to insert, delete or change.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
 struct Tutor {
   Paths paths;
   std::vector<Exercise> exercises;
   Progress progress;
+  int time_limit = time_limit_seconds;
 
   const Exercise* find(const std::string& name) const {
     for (const auto& e : exercises) {
@@ -36,8 +54,20 @@ struct Tutor {
 
   bool edited_since_check(const Exercise& e) const {
     auto it = progress.entries.find(e.name);
-    return it != progress.entries.end() &&
+    // Never checked (a hint read, say): nothing to compare with.
+    return it != progress.entries.end() && it->second.checked_file_time != 0 &&
            it->second.checked_file_time != modification_time(paths.source / e.learner_file);
+  }
+
+  /// The exercise whose name is closest to a mistyped one, if one is close.
+  const Exercise* closest(const std::string& name) const {
+    const Exercise* best = nullptr;
+    std::size_t best_distance = std::max<std::size_t>(2, name.size() / 3) + 1;
+    for (const auto& e : exercises) {
+      std::size_t d = edit_distance(name, e.name);
+      if (d < best_distance) best = &e, best_distance = d;
+    }
+    return best;
   }
 
   const Exercise* next() const {
@@ -48,7 +78,7 @@ struct Tutor {
   }
 
   Status run_check(const Exercise& e, bool build, bool solution) {
-    CheckResult result = check(e, paths, build, solution);
+    CheckResult result = check(e, paths, build, solution, time_limit);
     std::fputs(render_verdict(e, result).c_str(), stdout);
     if (solution) return result.status();  // the reference's result is not the learner's progress
     auto& entry = progress.entries[e.name];
@@ -196,6 +226,9 @@ int main(int argc, char** argv) {
   check_cmd->add_flag("--solution", solution_mode,
                       "check the reference solution instead (for maintainers)");
   check_cmd->add_flag("--no-build", no_build, "run what is built, without building first");
+  check_cmd->add_option("--time-limit", t.time_limit, "seconds the tests may run")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
   auto* hint_cmd = app.add_subcommand("hint", "show the next hint of an exercise");
   hint_cmd->add_option("name", name, "the exercise (default: the next one)");
   auto* solution_cmd =
@@ -229,7 +262,12 @@ int main(int argc, char** argv) {
 
   const Exercise* exercise = name.empty() ? t.next() : t.find(name);
   if (!name.empty() && !exercise) {
-    std::fprintf(stderr, "tutor: error: no exercise '%s'; `tutor` lists them\n", name.c_str());
+    if (const Exercise* close = t.closest(name)) {
+      std::fprintf(stderr, "tutor: error: no exercise '%s'; did you mean %s?\n", name.c_str(),
+                   close->name.c_str());
+    } else {
+      std::fprintf(stderr, "tutor: error: no exercise '%s'; `tutor` lists them\n", name.c_str());
+    }
     return 64;
   }
   try {

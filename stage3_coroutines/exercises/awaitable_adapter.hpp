@@ -16,8 +16,9 @@
 //     The handler may also run before op returns (an answer already there):
 //     the coroutine then resumes from inside await_suspend, and may even have
 //     finished and freed this awaiter by the time op returns, so touch nothing
-//     of the awaiter after starting op (a plain test run may not notice a
-//     freed awaiter being touched; the ASan build does: run the tests there).
+//     of the awaiter after starting op (a plain build may not notice a freed
+//     awaiter being touched; stage 3's exercises are built under ASan, which
+//     does, and `tutor check` then names the use-after-free).
 //   - await_resume(): the user, or, if the handler got an error,
 //     throws std::system_error with that error_code.
 // The awaiter lives in the suspended coroutine's frame, so a handler that

@@ -13,9 +13,9 @@
 //   - the result comes out exactly once, and nothing ever resumes a coroutine
 //     that has already been resumed or freed. By the time the loser finishes,
 //     the coroutine that called within may be long gone: whatever the loser's
-//     callback touches must still be alive then. (A plain test run may not
-//     notice a freed frame being resumed; the ASan build does: run the tests
-//     there too.)
+//     callback touches must still be alive then. (A plain build may not
+//     notice a freed frame being resumed; stage 3's exercises are built
+//     under ASan, which does.)
 // The tools are in stage3_coroutines/task.hpp (start) and common/reactor.hpp
 // (call_after, cancel); do it without with_timeout, which is this exercise's
 // answer.

@@ -115,6 +115,29 @@ TEST_F(AwaitableAdapter, WorksWhenTheOperationAnswersAtOnce) {
   EXPECT_EQ(resumed, 1);
 }
 
+// The case where touching the awaiter after starting op is a use-after-free:
+// the coroutine is resumed by a callback (its first wait), and its second
+// wait answers at once. It then ends inside op, and start() frees its frame,
+// this awaiter with it, before op returns. The ASan build stops there.
+TEST_F(AwaitableAdapter, AnAnswerAtOnceMayFreeTheAwaiterBeforeOpReturns) {
+  Handler<User> saved;
+  auto two_waits = [&]() -> Task<User> {
+    co_await AwaitUser([&](Handler<User> h) { saved = std::move(h); });
+    co_return co_await AwaitUser([](Handler<User> h) { h({}, User{5, "Edsger"}); });
+  };
+  stage3::start(two_waits(), [this](std::exception_ptr e, User u) {
+    ++finished;
+    error = e;
+    user = std::move(u);
+  });
+  ASSERT_TRUE(saved) << "the operation never got a handler: " << describe(error);
+  Handler<User> handler = std::move(saved);
+  handler({}, User{4, "Alan"});
+  ASSERT_EQ(finished, 1) << "both waits answered: the coroutine should have ended";
+  EXPECT_FALSE(error) << describe(error);
+  EXPECT_EQ(user.name, "Edsger");
+}
+
 TEST_F(AwaitableAdapter, AwaitsServicesFetchUserThroughTheReactor) {
   ServiceConfig config;
   config.user_latency = 250ms;

@@ -32,6 +32,21 @@ TEST(DueTimers, BreaksTiesInTheOrderTimersWereAdded) {
   EXPECT_EQ(ran, (std::vector<int>{0, 1, 2, 3, 4}));
 }
 
+// Sized to the mistake: std::sort on the deadline alone keeps equal keys in
+// order below its small-sort threshold (16 elements), so five ties cannot
+// tell a stable order from luck. Here 100 timers, two deadlines interleaved.
+TEST(DueTimers, BreaksTiesInAddOrderAmongManyEqualDeadlines) {
+  TimerQueue queue;
+  std::vector<int> ran;
+  for (int i = 0; i < 100; ++i) queue.add(i % 2 == 0 ? 2s : 1s, [&, i] { ran.push_back(i); });
+  for (auto& fn : queue.take_due(2s)) fn();
+  std::vector<int> expected;
+  for (int i = 1; i < 100; i += 2) expected.push_back(i);  // the 1s timers, as added
+  for (int i = 0; i < 100; i += 2) expected.push_back(i);  // then the 2s ones, as added
+  EXPECT_EQ(ran, expected) << "same deadline: the order they were added (sort on (deadline, seq), "
+                              "or use a stable sort)";
+}
+
 TEST(DueTimers, RunsNothingItself) {
   TimerQueue queue;
   bool ran = false;
@@ -74,9 +89,15 @@ TEST(DueTimers, DrivesALoopOnVirtualTime) {
     log.push_back("B at " + std::to_string(now.count() / 1'000'000) + "ms");
     queue.add(now + 500ms, [&] { log.push_back("C"); });
   });
+  // A turn that takes nothing would repeat forever (time jumps to the same
+  // deadline again): fail with what is known instead of hanging.
   while (auto next = queue.next_deadline()) {
     now = *next;
-    for (auto& fn : queue.take_due(now)) fn();
+    auto due = queue.take_due(now);
+    ASSERT_FALSE(due.empty()) << "the loop never got past " << now.count() / 1'000'000
+                              << "ms: next_deadline() says a timer is due then, but "
+                                 "take_due(now) took nothing. Are due timers collected with <=?";
+    for (auto& fn : due) fn();
   }
   EXPECT_EQ(log, (std::vector<std::string>{"B at 1000ms", "C", "A at 2000ms"}));
 }

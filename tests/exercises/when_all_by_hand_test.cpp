@@ -143,6 +143,30 @@ TEST_F(WhenAllByHand, OnTheLoopItTakesTheSlowestNotTheSum) {
   EXPECT_EQ(at, 3s) << "the three waits overlap: 3 s, the slowest, not 6 s";
 }
 
+// Every input completing at once: twenty waits fire in one phase of the loop.
+TEST_F(WhenAllByHand, ManyInputsCompletingTogetherAnswerOnceInOrder) {
+  Reactor reactor(ClockMode::virtual_time);
+  std::vector<Future<int>> futures;
+  for (int i = 0; i < 20; ++i) {
+    futures.push_back(stage2::sleep_for(reactor, 1s).then([i] { return i; }));
+  }
+  Outcome outcome;
+  Duration at{};
+  all_of(std::move(futures)).on_complete([&](std::error_code ec, std::vector<int> values) {
+    ++outcome.calls;
+    outcome.error = ec;
+    outcome.values = std::move(values);
+    at = reactor.now();
+  });
+  reactor.run();
+  ASSERT_EQ(outcome.calls, 1) << "twenty inputs completed in the same turn: one answer";
+  EXPECT_FALSE(outcome.error) << outcome.error.message();
+  std::vector<int> expected(20);
+  for (int i = 0; i < 20; ++i) expected[i] = i;
+  EXPECT_EQ(outcome.values, expected);
+  EXPECT_EQ(at, 1s);
+}
+
 // Last: a promise completed twice is a bug the library asserts on, which
 // stops the whole test binary.
 TEST_F(WhenAllByHand, DropsWhatArrivesAfterTheFirstError) {

@@ -104,6 +104,34 @@ TEST_F(WhenAllTasks, CountsTasksThatFinishWithoutWaiting) {
   EXPECT_EQ(finished_at, 1s);
 }
 
+// Every part finishing at once, the case a join counter gets wrong most often:
+// twenty timers fire in one phase of the loop, and then twenty tasks that
+// never wait at all. Either way the result comes once, complete, in order.
+TEST_F(WhenAllTasks, ManyTasksFinishingAtTheSameMomentGiveOneResult) {
+  std::vector<Task<int>> tasks;
+  for (int i = 0; i < 20; ++i) tasks.push_back(sleeps(1s, i));
+  run(std::move(tasks));
+  ASSERT_EQ(finished, 1) << "twenty tasks ended in the same turn: one result, once: "
+                         << describe(error);
+  EXPECT_FALSE(error) << describe(error);
+  std::vector<int> expected(20);
+  for (int i = 0; i < 20; ++i) expected[i] = i;
+  EXPECT_EQ(values, expected);
+  EXPECT_EQ(finished_at, 1s);
+}
+
+TEST_F(WhenAllTasks, TasksThatAllFinishWithoutWaitingGiveOneResult) {
+  std::vector<Task<int>> tasks;
+  for (int i = 0; i < 20; ++i) tasks.push_back(at_once(i));
+  run(std::move(tasks));
+  ASSERT_EQ(finished, 1) << "no task waited: all_of still ends once: " << describe(error);
+  EXPECT_FALSE(error) << describe(error);
+  std::vector<int> expected(20);
+  for (int i = 0; i < 20; ++i) expected[i] = i;
+  EXPECT_EQ(values, expected);
+  EXPECT_EQ(reactor.now(), 0s);
+}
+
 TEST_F(WhenAllTasks, ThrowsTheErrorOfAFailedTask) {
   std::vector<Task<int>> tasks;
   tasks.push_back(sleeps(3s, 1));
