@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <system_error>
 #include <tuple>
 
 namespace evo {
@@ -29,18 +30,17 @@ Reactor::Reactor(ClockMode clock)
   intern("main");  // label 0: code that runs outside any callback
 }
 
-// Pending work is destroyed unrun (the policy is in reactor.hpp). It is moved
-// out first, so a destructor that calls cancel() or unwatch() finds nothing,
-// and whatever a destructor posts, arms or watches is destroyed at once
-// (dropped_in_teardown): one pass, no drain loop to keep going forever. The
-// observer is detached: it may be gone already.
+// Pending work is destroyed unrun (policy in reactor.hpp), moved out first: a
+// destructor that calls cancel() or unwatch() finds nothing, and what one
+// posts, arms or watches is destroyed at once (dropped_in_teardown), so this
+// is one pass. The observer is detached: it may be gone already.
 Reactor::~Reactor() {
   observer_ = nullptr;
   tearing_down_ = true;
   ++detail::teardowns_running;
   {
     auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
-    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0;
+    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0, watching_ = 0;
   }  // destructors cannot throw, so nothing skips the line below
   --detail::teardowns_running;
 }
@@ -117,11 +117,11 @@ void Reactor::wait_for_work() {
       next && clock_ == ClockMode::virtual_time && (!ready_now || now_ + phases_paid_ >= *next);
   // Virtual time never waits for I/O: it peeks first, and an fd that is ready
   // now beats the timer (the jump then waits for a later iteration).
-  if (!watches_.empty()) {
+  if (watching_ > 0) {
     int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(start_ + *next) : -1;
     if (poll_fds(timeout_ms)) return;
   }
-  if (next && (jump || (!ready_now && watches_.empty()))) sleep_until(*next);
+  if (next && (jump || (!ready_now && watching_ == 0))) sleep_until(*next);
 }
 
 void Reactor::post(Callback fn) {
@@ -198,8 +198,7 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
 bool Reactor::cancel(TimerId id) {
   check_thread();
   if (id.seq == 0 || id.slot >= timers_.size() || timers_[id.slot].seq != id.seq) return false;
-  // The heap entry stays behind, stale; next_deadline() discards it. That
-  // keeps cancel O(1) without searching the heap.
+  // The heap entry stays behind, stale, for next_deadline() to discard: O(1).
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
   emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
@@ -207,7 +206,6 @@ bool Reactor::cancel(TimerId id) {
   return true;
 }
 
-// Empties a timer's slot for reuse and hands back its callback.
 Callback Reactor::take_timer(std::uint32_t slot) {
   Callback fn = std::move(timers_[slot].fn);
   timers_[slot].seq = 0;
@@ -245,53 +243,57 @@ void Reactor::block_for(Duration d) {
 void Reactor::watch(int fd, Interest interest, Callback&& fn) {
   check_thread();
   if (dropped_in_teardown(fn)) return;
-  // Everything that can throw comes before fn is taken: an empty slot first,
-  // then the kernel. If either says no, the caller still holds fn.
-  auto [it, fresh] = watches_.try_emplace(fd);
-  if (!fresh) throw std::logic_error("Reactor::watch: fd is already watched");
-  try {
-    poller_.add(fd, interest);
-  } catch (...) {
-    watches_.erase(it);  // the kernel said no: forget it, as if never asked
-    throw;
-  }
+  // Everything that can throw comes before fn is taken: a valid fd and a free
+  // slot first, then the kernel. If any says no, the caller still holds fn.
+  if (fd < 0) throw std::system_error(EBADF, std::system_category(), "Reactor::watch");
+  if (static_cast<std::size_t>(fd) >= watches_.size()) watches_.resize(fd + 1);
+  Watch& w = watches_[fd].of[static_cast<int>(interest)];
+  if (w.id != 0) throw std::logic_error("Reactor::watch: fd is already watched for that");
+  poller_.update(fd, watches_[fd].wanted() | Poller::bit(interest));
   std::uint64_t id = next_id_++;
-  it->second = {std::move(fn), current_, id};
+  w = {std::move(fn), current_, id};
+  ++watching_;
   acquire(current_);
-  if (observer_) {
-    auto what = interest == Interest::readable ? " readable" : " writable";
-    emit(EventKind::fd_watched, current_, id, {}, "fd " + std::to_string(fd) + what);
-  }
+  const char* what = interest == Interest::readable ? " readable" : " writable";
+  if (observer_) emit(EventKind::fd_watched, current_, id, {}, "fd " + std::to_string(fd) + what);
 }
 
 bool Reactor::unwatch(int fd) {
-  check_thread();
-  auto it = watches_.find(fd);
-  if (it == watches_.end()) return false;
+  bool dropped = unwatch(fd, Interest::readable);
+  dropped = unwatch(fd, Interest::writable) || dropped;
   poller_.remove(fd);
-  Watch dropped = std::move(it->second);
-  watches_.erase(it);
+  return dropped;
+}
+
+bool Reactor::unwatch(int fd, Interest interest) {
+  check_thread();
+  Watch dropped = take_watch(fd, interest);
+  if (dropped.id == 0) return false;
+  poller_.update_later(fd, watches_[fd].wanted());
   emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
   drop(std::move(dropped.fn), dropped.label);
   return true;
 }
 
 // Returns true if any fd became ready; their callbacks join the ready queue.
+// The fd stays registered: the poller is told what is still wanted on its
+// next wait, by when the callback has often asked for the same again.
 bool Reactor::poll_fds(int timeout_ms) {
-  std::vector<int> fds;
-  poller_.wait(timeout_ms, fds);
+  fds_ready_.clear();
+  poller_.wait(timeout_ms, fds_ready_);
   update_clock();
-  for (int fd : fds) {
-    auto node = watches_.extract(fd);
-    if (node.empty()) continue;  // a stale report for an fd already unwatched
-    poller_.remove(fd);          // one-shot: forget it once it fired
-    Watch& w = node.mapped();
-    ++stats_.fd_events;
-    emit(EventKind::fd_ready, w.label, w.id);
-    enqueue(std::move(w.fn), w.label, next_id_++);
-    release(w.label);
+  for (auto [fd, events] : fds_ready_) {
+    for (Interest interest : {Interest::readable, Interest::writable}) {
+      Watch fired = events & Poller::bit(interest) ? take_watch(fd, interest) : Watch{};
+      if (fired.id == 0) continue;  // not ready, or a stale report for a dropped watch
+      ++stats_.fd_events;
+      emit(EventKind::fd_ready, fired.label, fired.id);
+      enqueue(std::move(fired.fn), fired.label, next_id_++);
+      release(fired.label);
+    }
+    poller_.update_later(fd, watches_[fd].wanted());
   }
-  return !fds.empty();
+  return !fds_ready_.empty();
 }
 
 }  // namespace evo

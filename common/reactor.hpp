@@ -113,15 +113,22 @@ class Reactor {
   /// Disarms a timer: its callback is destroyed without running. False if it
   /// had already fired or been cancelled.
   bool cancel(TimerId id);
-  /// One-shot: runs fn once when fd becomes readable (or writable). One watch
-  /// per fd at a time; unwatch() before closing the fd. On the virtual clock
-  /// the loop only peeks at fds: an fd that is ready beats a timer not yet due,
-  /// and an fd that is not ready waits behind the next timer.
-  /// Strong guarantee: if it throws (fd already watched, the kernel refuses
-  /// the fd), fn is left to the caller, unmoved; hence the rvalue reference.
+  /// One-shot: runs fn once when fd becomes readable (or writable). An fd
+  /// may wait for both at once (full duplex), one watch per interest; the
+  /// kernel keeps the fd registered until unwatch(fd), which must come before
+  /// close(fd): run() throws std::system_error naming the fd if it finds a
+  /// watched fd closed (see poller.hpp). On the virtual clock the loop only
+  /// peeks at fds: an fd that is ready beats a timer not yet due, and an fd
+  /// that is not ready waits behind the next timer.
+  /// Strong guarantee: if it throws (that interest already watched, the
+  /// kernel refuses the fd), fn is left to the caller, unmoved; hence the
+  /// rvalue reference.
   void watch(int fd, Interest interest, Callback&& fn);
-  /// Drops the watch on fd without running it. False if there was none.
+  /// Drops both watches on fd without running them, and forgets the fd: call
+  /// it before close(fd). False if no watch was pending.
   bool unwatch(int fd);
+  /// Drops the watch for one interest; the fd stays registered. False if none.
+  bool unwatch(int fd, Interest interest);
 
   /// Runs until no work is left (see the phases above).
   void run();
@@ -144,7 +151,7 @@ class Reactor {
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   const Stats& stats() const noexcept { return stats_; }
   /// Callbacks that are ready, armed or watched: zero after run() returns.
-  std::size_t pending() const noexcept { return ready_.size() + live_timers_ + watches_.size(); }
+  std::size_t pending() const noexcept { return ready_.size() + live_timers_ + watching_; }
 
  private:
   using LabelId = std::uint32_t;
@@ -170,8 +177,15 @@ class Reactor {
   };
   struct Watch {
     Callback fn;
-    LabelId label;
-    std::uint64_t id;
+    LabelId label = 0;
+    std::uint64_t id = 0;  // 0: nothing pending
+  };
+  struct FdWatches {
+    Watch of[2];  // indexed by Interest
+    Poller::Events wanted() const noexcept {
+      return (of[0].id ? Poller::bit(Interest::readable) : 0) |
+             (of[1].id ? Poller::bit(Interest::writable) : 0);
+    }
   };
 
   // The phases of run(), in order.
@@ -190,8 +204,15 @@ class Reactor {
     return tearing_down_;
   }
   std::optional<Duration> next_deadline();
-  Callback take_timer(std::uint32_t slot);
+  Callback take_timer(std::uint32_t slot);  // empties the slot for reuse
   bool poll_fds(int timeout_ms);
+  // Empties the slot of (fd, interest) and hands back what it held (id 0: nothing).
+  Watch take_watch(int fd, Interest interest) noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= watches_.size()) return {};
+    Watch& w = watches_[fd].of[static_cast<int>(interest)];
+    if (w.id != 0) --watching_;
+    return std::exchange(w, {});
+  }
   void sleep_until(Duration deadline);
   LabelId intern(std::string_view name) {
     auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
@@ -223,8 +244,10 @@ class Reactor {
   std::vector<Timer> timers_;    // slots named by TimerId and HeapEntry
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_timers_ = 0;
-  std::unordered_map<int, Watch> watches_;
+  std::vector<FdWatches> watches_;  // indexed by fd
+  std::size_t watching_ = 0;        // watches pending, over all fds
   Poller poller_;
+  std::vector<Poller::Ready> fds_ready_;  // poll_fds()'s buffer, reused
   bool running_ = false;
   bool tearing_down_ = false;  // inside ~Reactor
   Duration phases_paid_{};     // virtual clock: ready phases run since time last moved
