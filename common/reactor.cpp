@@ -62,13 +62,14 @@ void Reactor::run() {
     run_ready_callbacks();
     wait_for_work();
   }
-  update_clock();
+  if (clock_ == ClockMode::real) read_clock();
 }
 
-// Phase 0: read the clock once. The virtual clock only moves when
+// Phase 0: read the clock once, if a timer or an fd may need it: a loop that
+// only posts reads no clock. The virtual clock only moves when
 // wait_for_work() jumps it (or a callback blocks), so there is nothing to read.
 void Reactor::update_clock() {
-  if (clock_ == ClockMode::real) now_ = std::chrono::steady_clock::now() - start_;
+  if (clock_ == ClockMode::real && (live_timers_ > 0 || watching_ > 0)) read_clock();
 }
 
 // Phase 1: waiting -> ready. Every timer whose deadline has passed hands its
@@ -81,28 +82,41 @@ void Reactor::move_due_timers_to_ready() {
     HeapEntry entry = heap_.back();
     heap_.pop_back();
     LabelId label = timers_[entry.slot].label;
-    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline, timers_[entry.slot].what);
-    enqueue(take_timer(entry.slot), label, next_id_++);
+    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline,
+         whats_[timers_[entry.slot].what]);
+    enqueue(std::move(timers_[entry.slot].fn), label, next_id_++);
+    free_timer(entry.slot);
     release(label);  // the timer's hold on the label passes to the ready entry
   }
 }
 
-// Phase 2: run what was ready when the phase began, oldest first. Callbacks
-// posted now land behind that count and run next iteration, so a callback
-// that keeps re-posting itself cannot starve timers and I/O.
+// Phase 2: run what was ready when the phase began, oldest first. The batch
+// is swapped out whole: callbacks posted now land in ready_ and run next
+// iteration, so a callback that keeps re-posting itself cannot starve timers
+// and I/O. Each runs in its slot, never moved again.
 void Reactor::run_ready_callbacks() {
-  std::size_t count = ready_.size();
+  std::swap(ready_, phase_);
   // --shuffle: Fisher-Yates over this phase's entries, with a seeded generator
   // of our own, since std::shuffle's order differs between standard libraries.
-  for (std::size_t i = count; shuffle_state_ && i > 1; --i) {
-    std::swap(ready_[i - 1], ready_[splitmix64(*shuffle_state_) % i]);
+  for (std::size_t i = phase_.size(); shuffle_state_ && i > 1; --i) {
+    std::swap(phase_[i - 1], phase_[splitmix64(*shuffle_state_) % i]);
   }
-  if (count > 0) phases_paid_ += virtual_phase_cost;
-  for (; count > 0; --count) {
-    Ready item = std::move(ready_.front());
-    ready_.pop_front();  // popped before running: if it throws, the rest stay queued
-    run_one(item);
-  }
+  if (!phase_.empty()) phases_paid_ += virtual_phase_cost;
+  struct Requeue {  // also when a callback throws: the rest stay queued
+    Reactor& self;
+    ~Requeue() { self.requeue_unrun(); }
+  } requeue{*this};
+  while (next_to_run_ < phase_.size()) run_one(phase_[next_to_run_++]);
+}
+
+// Ends a phase: what it did not run (a callback threw) goes back to the front
+// of the queue, in order, ahead of what was posted meanwhile.
+void Reactor::requeue_unrun() {
+  auto unrun = phase_.begin() + static_cast<std::ptrdiff_t>(next_to_run_);
+  ready_.insert(ready_.begin(), std::make_move_iterator(unrun),
+                std::make_move_iterator(phase_.end()));
+  phase_.clear();
+  next_to_run_ = 0;
 }
 
 // Phase 3: wait for the next thing that can happen. With work already ready,
@@ -138,11 +152,11 @@ void Reactor::spawn(std::string_view label, Callback fn) {
   enqueue(std::move(fn), id, next_id_++);
 }
 
-void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
+void Reactor::enqueue(Callback&& fn, LabelId label, std::uint64_t id) {
   acquire(label);
   emit(EventKind::ready, label, id);
   ready_.push_back({std::move(fn), label, id});
-  stats_.peak_ready = std::max(stats_.peak_ready, ready_.size());
+  stats_.peak_ready = std::max(stats_.peak_ready, ready_now());
 }
 
 void Reactor::run_one(Ready& item) {
@@ -166,7 +180,7 @@ void Reactor::run_one(Ready& item) {
 // Destroys a callback that will not run, under its own label, and only then
 // releases the label: what the destructor does is traced as its task's, and
 // the task's "done" comes after it.
-void Reactor::drop(Callback fn, LabelId label) {
+void Reactor::drop(Callback&& fn, LabelId label) {
   LabelId saved = std::exchange(current_, label);
   fn = nullptr;
   current_ = saved;
@@ -176,6 +190,8 @@ void Reactor::drop(Callback fn, LabelId label) {
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
   if (dropped_in_teardown(fn)) return {};
+  // Nothing armed or watched: this iteration did not read the clock.
+  if (clock_ == ClockMode::real && live_timers_ == 0 && watching_ == 0) read_clock();
   if (free_slots_.empty()) {  // no slot to reuse: make one
     free_slots_.push_back(static_cast<std::uint32_t>(timers_.size()));
     timers_.emplace_back();
@@ -183,7 +199,11 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
   std::uint32_t slot = free_slots_.back();
   free_slots_.pop_back();
   std::uint64_t seq = next_id_++;
-  timers_[slot] = {std::move(fn), current_, seq, what};
+  Timer& timer = timers_[slot];
+  timer.fn = std::move(fn);
+  timer.label = current_;
+  timer.what = intern_what(what);
+  timer.seq = seq;
   // A deadline in the past means "now"; Duration::max() means "never" (saturate, don't overflow).
   delay = std::clamp(delay, Duration::zero(), Duration::max() - now_);
   heap_.push_back({now_ + delay, seq, slot});
@@ -201,17 +221,17 @@ bool Reactor::cancel(TimerId id) {
   // The heap entry stays behind, stale, for next_deadline() to discard: O(1).
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
-  emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
-  drop(take_timer(id.slot), label);
+  emit(EventKind::timer_cancelled, label, id.seq, {}, whats_[timers_[id.slot].what]);
+  Callback fn = std::move(timers_[id.slot].fn);  // out first: its destructor may arm timers
+  free_timer(id.slot);
+  drop(std::move(fn), label);
   return true;
 }
 
-Callback Reactor::take_timer(std::uint32_t slot) {
-  Callback fn = std::move(timers_[slot].fn);
+void Reactor::free_timer(std::uint32_t slot) {
   timers_[slot].seq = 0;
   free_slots_.push_back(slot);
   --live_timers_;
-  return fn;
 }
 
 std::optional<Duration> Reactor::next_deadline() {
@@ -237,63 +257,7 @@ void Reactor::block_for(Duration d) {
   emit(EventKind::blocked, current_, 0, d);
   if (clock_ == ClockMode::virtual_time) return sleep_until(now_ + d);
   std::this_thread::sleep_for(d);
-  update_clock();
-}
-
-void Reactor::watch(int fd, Interest interest, Callback&& fn) {
-  check_thread();
-  if (dropped_in_teardown(fn)) return;
-  // Everything that can throw comes before fn is taken: a valid fd and a free
-  // slot first, then the kernel. If any says no, the caller still holds fn.
-  if (fd < 0) throw std::system_error(EBADF, std::system_category(), "Reactor::watch");
-  if (static_cast<std::size_t>(fd) >= watches_.size()) watches_.resize(fd + 1);
-  Watch& w = watches_[fd].of[static_cast<int>(interest)];
-  if (w.id != 0) throw std::logic_error("Reactor::watch: fd is already watched for that");
-  poller_.update(fd, watches_[fd].wanted() | Poller::bit(interest));
-  std::uint64_t id = next_id_++;
-  w = {std::move(fn), current_, id};
-  ++watching_;
-  acquire(current_);
-  const char* what = interest == Interest::readable ? " readable" : " writable";
-  if (observer_) emit(EventKind::fd_watched, current_, id, {}, "fd " + std::to_string(fd) + what);
-}
-
-bool Reactor::unwatch(int fd) {
-  bool dropped = unwatch(fd, Interest::readable);
-  dropped = unwatch(fd, Interest::writable) || dropped;
-  poller_.remove(fd);
-  return dropped;
-}
-
-bool Reactor::unwatch(int fd, Interest interest) {
-  check_thread();
-  Watch dropped = take_watch(fd, interest);
-  if (dropped.id == 0) return false;
-  poller_.update_later(fd, watches_[fd].wanted());
-  emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
-  drop(std::move(dropped.fn), dropped.label);
-  return true;
-}
-
-// Returns true if any fd became ready; their callbacks join the ready queue.
-// The fd stays registered: the poller is told what is still wanted on its
-// next wait, by when the callback has often asked for the same again.
-bool Reactor::poll_fds(int timeout_ms) {
-  fds_ready_.clear();
-  poller_.wait(timeout_ms, fds_ready_);
-  update_clock();
-  for (auto [fd, events] : fds_ready_) {
-    for (Interest interest : {Interest::readable, Interest::writable}) {
-      Watch fired = events & Poller::bit(interest) ? take_watch(fd, interest) : Watch{};
-      if (fired.id == 0) continue;  // not ready, or a stale report for a dropped watch
-      ++stats_.fd_events;
-      emit(EventKind::fd_ready, fired.label, fired.id);
-      enqueue(std::move(fired.fn), fired.label, next_id_++);
-      release(fired.label);
-    }
-    poller_.update_later(fd, watches_[fd].wanted());
-  }
-  return !fds_ready_.empty();
+  read_clock();
 }
 
 }  // namespace evo

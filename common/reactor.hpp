@@ -44,6 +44,7 @@
 // instead of queued. So teardown is one pass and always ends: a retry loop
 // whose dropped handler asks for another try cannot keep a dying loop alive.
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <deque>
@@ -134,7 +135,9 @@ class Reactor {
   void run();
 
   /// Loop time since the reactor was made: read once per iteration (like
-  /// libuv's uv_now), so every callback of one phase sees the same time.
+  /// libuv's uv_now), so every callback of one phase sees the same time. A
+  /// loop with no timer armed and no fd watched skips the read: then now() is
+  /// the time of the last read, and call_after() reads it afresh.
   Duration now() const noexcept { return now_; }
   ClockMode clock() const noexcept { return clock_; }
 
@@ -151,7 +154,7 @@ class Reactor {
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   const Stats& stats() const noexcept { return stats_; }
   /// Callbacks that are ready, armed or watched: zero after run() returns.
-  std::size_t pending() const noexcept { return ready_.size() + live_timers_ + watching_; }
+  std::size_t pending() const noexcept { return ready_now() + live_timers_ + watching_; }
 
  private:
   using LabelId = std::uint32_t;
@@ -167,8 +170,8 @@ class Reactor {
   struct Timer {
     Callback fn;
     LabelId label = 0;
-    std::uint64_t seq = 0;  // 0: slot is free
-    std::string_view what;
+    std::uint32_t what = 0;  // index in whats_
+    std::uint64_t seq = 0;   // 0: slot is free
   };
   struct HeapEntry {
     Duration deadline;
@@ -190,21 +193,24 @@ class Reactor {
 
   // The phases of run(), in order.
   void update_clock();
+  void read_clock() noexcept { now_ = std::chrono::steady_clock::now() - start_; }
   void move_due_timers_to_ready();
   void run_ready_callbacks();
   void wait_for_work();
 
   bool has_work() const noexcept { return pending() > 0; }
-  void enqueue(Callback fn, LabelId label, std::uint64_t id);
+  void enqueue(Callback&& fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
-  void drop(Callback fn, LabelId label);
+  void requeue_unrun();
+  void drop(Callback&& fn, LabelId label);
+  std::size_t ready_now() const noexcept { return ready_.size() + phase_.size() - next_to_run_; }
   // True, with fn destroyed, while ~Reactor runs: work added then never queues.
   bool dropped_in_teardown(Callback& fn) noexcept {
     if (tearing_down_) fn = nullptr;
     return tearing_down_;
   }
   std::optional<Duration> next_deadline();
-  Callback take_timer(std::uint32_t slot);  // empties the slot for reuse
+  void free_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
   // Empties the slot of (fd, interest) and hands back what it held (id 0: nothing).
   Watch take_watch(int fd, Interest interest) noexcept {
@@ -214,6 +220,11 @@ class Reactor {
     return std::exchange(w, {});
   }
   void sleep_until(Duration deadline);
+  std::uint32_t intern_what(std::string_view what) {
+    auto it = std::find(whats_.begin(), whats_.end(), what);
+    if (it == whats_.end()) it = whats_.insert(it, what);
+    return static_cast<std::uint32_t>(it - whats_.begin());
+  }
   LabelId intern(std::string_view name) {
     auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
     if (inserted) labels_.push_back({std::string(name)});
@@ -239,9 +250,15 @@ class Reactor {
   std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
   std::unordered_map<std::string, LabelId> label_ids_;
 
-  std::deque<Ready> ready_;
-  std::vector<HeapEntry> heap_;  // a min-heap on (deadline, seq)
-  std::vector<Timer> timers_;    // slots named by TimerId and HeapEntry
+  // The ready queue, as two vectors that swap at each ready phase: the phase
+  // runs phase_ in place while new work lands in ready_. Both keep their
+  // capacity, so a loop in its steady state allocates nothing here.
+  std::vector<Ready> ready_;
+  std::vector<Ready> phase_;
+  std::size_t next_to_run_ = 0;                   // in phase_
+  std::vector<std::string_view> whats_{"timer"};  // what the timers stand for, interned
+  std::vector<HeapEntry> heap_;                   // a min-heap on (deadline, seq)
+  std::vector<Timer> timers_;                     // slots named by TimerId and HeapEntry
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_timers_ = 0;
   std::vector<FdWatches> watches_;  // indexed by fd
