@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <system_error>
 #include <tuple>
 
 namespace evo {
@@ -29,18 +30,17 @@ Reactor::Reactor(ClockMode clock)
   intern("main");  // label 0: code that runs outside any callback
 }
 
-// Pending work is destroyed unrun (the policy is in reactor.hpp). It is moved
-// out first, so a destructor that calls cancel() or unwatch() finds nothing,
-// and whatever a destructor posts, arms or watches is destroyed at once
-// (dropped_in_teardown): one pass, no drain loop to keep going forever. The
-// observer is detached: it may be gone already.
+// Pending work is destroyed unrun (policy in reactor.hpp), moved out first: a
+// destructor that calls cancel() or unwatch() finds nothing, and what one
+// posts, arms or watches is destroyed at once (dropped_in_teardown), so this
+// is one pass. The observer is detached: it may be gone already.
 Reactor::~Reactor() {
   observer_ = nullptr;
   tearing_down_ = true;
   ++detail::teardowns_running;
   {
     auto doomed = std::make_tuple(std::move(ready_), std::move(timers_), std::move(watches_));
-    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0;
+    ready_.clear(), timers_.clear(), watches_.clear(), live_timers_ = 0, watching_ = 0;
   }  // destructors cannot throw, so nothing skips the line below
   --detail::teardowns_running;
 }
@@ -62,13 +62,14 @@ void Reactor::run() {
     run_ready_callbacks();
     wait_for_work();
   }
-  update_clock();
+  if (clock_ == ClockMode::real) read_clock();
 }
 
-// Phase 0: read the clock once. The virtual clock only moves when
+// Phase 0: read the clock once, if a timer or an fd may need it: a loop that
+// only posts reads no clock. The virtual clock only moves when
 // wait_for_work() jumps it (or a callback blocks), so there is nothing to read.
 void Reactor::update_clock() {
-  if (clock_ == ClockMode::real) now_ = std::chrono::steady_clock::now() - start_;
+  if (clock_ == ClockMode::real && (live_timers_ > 0 || watching_ > 0)) read_clock();
 }
 
 // Phase 1: waiting -> ready. Every timer whose deadline has passed hands its
@@ -81,28 +82,41 @@ void Reactor::move_due_timers_to_ready() {
     HeapEntry entry = heap_.back();
     heap_.pop_back();
     LabelId label = timers_[entry.slot].label;
-    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline, timers_[entry.slot].what);
-    enqueue(take_timer(entry.slot), label, next_id_++);
+    emit(EventKind::timer_fired, label, entry.seq, now_ - entry.deadline,
+         whats_[timers_[entry.slot].what]);
+    enqueue(std::move(timers_[entry.slot].fn), label, next_id_++);
+    free_timer(entry.slot);
     release(label);  // the timer's hold on the label passes to the ready entry
   }
 }
 
-// Phase 2: run what was ready when the phase began, oldest first. Callbacks
-// posted now land behind that count and run next iteration, so a callback
-// that keeps re-posting itself cannot starve timers and I/O.
+// Phase 2: run what was ready when the phase began, oldest first. The batch
+// is swapped out whole: callbacks posted now land in ready_ and run next
+// iteration, so a callback that keeps re-posting itself cannot starve timers
+// and I/O. Each runs in its slot, never moved again.
 void Reactor::run_ready_callbacks() {
-  std::size_t count = ready_.size();
+  std::swap(ready_, phase_);
   // --shuffle: Fisher-Yates over this phase's entries, with a seeded generator
   // of our own, since std::shuffle's order differs between standard libraries.
-  for (std::size_t i = count; shuffle_state_ && i > 1; --i) {
-    std::swap(ready_[i - 1], ready_[splitmix64(*shuffle_state_) % i]);
+  for (std::size_t i = phase_.size(); shuffle_state_ && i > 1; --i) {
+    std::swap(phase_[i - 1], phase_[splitmix64(*shuffle_state_) % i]);
   }
-  if (count > 0) phases_paid_ += virtual_phase_cost;
-  for (; count > 0; --count) {
-    Ready item = std::move(ready_.front());
-    ready_.pop_front();  // popped before running: if it throws, the rest stay queued
-    run_one(item);
-  }
+  if (!phase_.empty()) phases_paid_ += virtual_phase_cost;
+  struct Requeue {  // also when a callback throws: the rest stay queued
+    Reactor& self;
+    ~Requeue() { self.requeue_unrun(); }
+  } requeue{*this};
+  while (next_to_run_ < phase_.size()) run_one(phase_[next_to_run_++]);
+}
+
+// Ends a phase: what it did not run (a callback threw) goes back to the front
+// of the queue, in order, ahead of what was posted meanwhile.
+void Reactor::requeue_unrun() {
+  auto unrun = phase_.begin() + static_cast<std::ptrdiff_t>(next_to_run_);
+  ready_.insert(ready_.begin(), std::make_move_iterator(unrun),
+                std::make_move_iterator(phase_.end()));
+  phase_.clear();
+  next_to_run_ = 0;
 }
 
 // Phase 3: wait for the next thing that can happen. With work already ready,
@@ -117,11 +131,11 @@ void Reactor::wait_for_work() {
       next && clock_ == ClockMode::virtual_time && (!ready_now || now_ + phases_paid_ >= *next);
   // Virtual time never waits for I/O: it peeks first, and an fd that is ready
   // now beats the timer (the jump then waits for a later iteration).
-  if (!watches_.empty()) {
+  if (watching_ > 0) {
     int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(start_ + *next) : -1;
     if (poll_fds(timeout_ms)) return;
   }
-  if (next && (jump || (!ready_now && watches_.empty()))) sleep_until(*next);
+  if (next && (jump || (!ready_now && watching_ == 0))) sleep_until(*next);
 }
 
 void Reactor::post(Callback fn) {
@@ -138,11 +152,11 @@ void Reactor::spawn(std::string_view label, Callback fn) {
   enqueue(std::move(fn), id, next_id_++);
 }
 
-void Reactor::enqueue(Callback fn, LabelId label, std::uint64_t id) {
+void Reactor::enqueue(Callback&& fn, LabelId label, std::uint64_t id) {
   acquire(label);
   emit(EventKind::ready, label, id);
   ready_.push_back({std::move(fn), label, id});
-  stats_.peak_ready = std::max(stats_.peak_ready, ready_.size());
+  stats_.peak_ready = std::max(stats_.peak_ready, ready_now());
 }
 
 void Reactor::run_one(Ready& item) {
@@ -166,7 +180,7 @@ void Reactor::run_one(Ready& item) {
 // Destroys a callback that will not run, under its own label, and only then
 // releases the label: what the destructor does is traced as its task's, and
 // the task's "done" comes after it.
-void Reactor::drop(Callback fn, LabelId label) {
+void Reactor::drop(Callback&& fn, LabelId label) {
   LabelId saved = std::exchange(current_, label);
   fn = nullptr;
   current_ = saved;
@@ -176,6 +190,8 @@ void Reactor::drop(Callback fn, LabelId label) {
 TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) {
   check_thread();
   if (dropped_in_teardown(fn)) return {};
+  // Nothing armed or watched: this iteration did not read the clock.
+  if (clock_ == ClockMode::real && live_timers_ == 0 && watching_ == 0) read_clock();
   if (free_slots_.empty()) {  // no slot to reuse: make one
     free_slots_.push_back(static_cast<std::uint32_t>(timers_.size()));
     timers_.emplace_back();
@@ -183,7 +199,11 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
   std::uint32_t slot = free_slots_.back();
   free_slots_.pop_back();
   std::uint64_t seq = next_id_++;
-  timers_[slot] = {std::move(fn), current_, seq, what};
+  Timer& timer = timers_[slot];
+  timer.fn = std::move(fn);
+  timer.label = current_;
+  timer.what = intern_what(what);
+  timer.seq = seq;
   // A deadline in the past means "now"; Duration::max() means "never" (saturate, don't overflow).
   delay = std::clamp(delay, Duration::zero(), Duration::max() - now_);
   heap_.push_back({now_ + delay, seq, slot});
@@ -198,22 +218,20 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
 bool Reactor::cancel(TimerId id) {
   check_thread();
   if (id.seq == 0 || id.slot >= timers_.size() || timers_[id.slot].seq != id.seq) return false;
-  // The heap entry stays behind, stale; next_deadline() discards it. That
-  // keeps cancel O(1) without searching the heap.
+  // The heap entry stays behind, stale, for next_deadline() to discard: O(1).
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
-  emit(EventKind::timer_cancelled, label, id.seq, {}, timers_[id.slot].what);
-  drop(take_timer(id.slot), label);
+  emit(EventKind::timer_cancelled, label, id.seq, {}, whats_[timers_[id.slot].what]);
+  Callback fn = std::move(timers_[id.slot].fn);  // out first: its destructor may arm timers
+  free_timer(id.slot);
+  drop(std::move(fn), label);
   return true;
 }
 
-// Empties a timer's slot for reuse and hands back its callback.
-Callback Reactor::take_timer(std::uint32_t slot) {
-  Callback fn = std::move(timers_[slot].fn);
+void Reactor::free_timer(std::uint32_t slot) {
   timers_[slot].seq = 0;
   free_slots_.push_back(slot);
   --live_timers_;
-  return fn;
 }
 
 std::optional<Duration> Reactor::next_deadline() {
@@ -239,59 +257,7 @@ void Reactor::block_for(Duration d) {
   emit(EventKind::blocked, current_, 0, d);
   if (clock_ == ClockMode::virtual_time) return sleep_until(now_ + d);
   std::this_thread::sleep_for(d);
-  update_clock();
-}
-
-void Reactor::watch(int fd, Interest interest, Callback&& fn) {
-  check_thread();
-  if (dropped_in_teardown(fn)) return;
-  // Everything that can throw comes before fn is taken: an empty slot first,
-  // then the kernel. If either says no, the caller still holds fn.
-  auto [it, fresh] = watches_.try_emplace(fd);
-  if (!fresh) throw std::logic_error("Reactor::watch: fd is already watched");
-  try {
-    poller_.add(fd, interest);
-  } catch (...) {
-    watches_.erase(it);  // the kernel said no: forget it, as if never asked
-    throw;
-  }
-  std::uint64_t id = next_id_++;
-  it->second = {std::move(fn), current_, id};
-  acquire(current_);
-  if (observer_) {
-    auto what = interest == Interest::readable ? " readable" : " writable";
-    emit(EventKind::fd_watched, current_, id, {}, "fd " + std::to_string(fd) + what);
-  }
-}
-
-bool Reactor::unwatch(int fd) {
-  check_thread();
-  auto it = watches_.find(fd);
-  if (it == watches_.end()) return false;
-  poller_.remove(fd);
-  Watch dropped = std::move(it->second);
-  watches_.erase(it);
-  emit(EventKind::fd_unwatched, dropped.label, dropped.id, {}, "fd " + std::to_string(fd));
-  drop(std::move(dropped.fn), dropped.label);
-  return true;
-}
-
-// Returns true if any fd became ready; their callbacks join the ready queue.
-bool Reactor::poll_fds(int timeout_ms) {
-  std::vector<int> fds;
-  poller_.wait(timeout_ms, fds);
-  update_clock();
-  for (int fd : fds) {
-    auto node = watches_.extract(fd);
-    if (node.empty()) continue;  // a stale report for an fd already unwatched
-    poller_.remove(fd);          // one-shot: forget it once it fired
-    Watch& w = node.mapped();
-    ++stats_.fd_events;
-    emit(EventKind::fd_ready, w.label, w.id);
-    enqueue(std::move(w.fn), w.label, next_id_++);
-    release(w.label);
-  }
-  return !fds.empty();
+  read_clock();
 }
 
 }  // namespace evo

@@ -44,6 +44,7 @@
 // instead of queued. So teardown is one pass and always ends: a retry loop
 // whose dropped handler asks for another try cannot keep a dying loop alive.
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <deque>
@@ -113,21 +114,30 @@ class Reactor {
   /// Disarms a timer: its callback is destroyed without running. False if it
   /// had already fired or been cancelled.
   bool cancel(TimerId id);
-  /// One-shot: runs fn once when fd becomes readable (or writable). One watch
-  /// per fd at a time; unwatch() before closing the fd. On the virtual clock
-  /// the loop only peeks at fds: an fd that is ready beats a timer not yet due,
-  /// and an fd that is not ready waits behind the next timer.
-  /// Strong guarantee: if it throws (fd already watched, the kernel refuses
-  /// the fd), fn is left to the caller, unmoved; hence the rvalue reference.
+  /// One-shot: runs fn once when fd becomes readable (or writable). An fd
+  /// may wait for both at once (full duplex), one watch per interest; the
+  /// kernel keeps the fd registered until unwatch(fd), which must come before
+  /// close(fd): run() throws std::system_error naming the fd if it finds a
+  /// watched fd closed (see poller.hpp). On the virtual clock the loop only
+  /// peeks at fds: an fd that is ready beats a timer not yet due, and an fd
+  /// that is not ready waits behind the next timer.
+  /// Strong guarantee: if it throws (that interest already watched, the
+  /// kernel refuses the fd), fn is left to the caller, unmoved; hence the
+  /// rvalue reference.
   void watch(int fd, Interest interest, Callback&& fn);
-  /// Drops the watch on fd without running it. False if there was none.
+  /// Drops both watches on fd without running them, and forgets the fd: call
+  /// it before close(fd). False if no watch was pending.
   bool unwatch(int fd);
+  /// Drops the watch for one interest; the fd stays registered. False if none.
+  bool unwatch(int fd, Interest interest);
 
   /// Runs until no work is left (see the phases above).
   void run();
 
   /// Loop time since the reactor was made: read once per iteration (like
-  /// libuv's uv_now), so every callback of one phase sees the same time.
+  /// libuv's uv_now), so every callback of one phase sees the same time. A
+  /// loop with no timer armed and no fd watched skips the read: then now() is
+  /// the time of the last read, and call_after() reads it afresh.
   Duration now() const noexcept { return now_; }
   ClockMode clock() const noexcept { return clock_; }
 
@@ -144,7 +154,7 @@ class Reactor {
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   const Stats& stats() const noexcept { return stats_; }
   /// Callbacks that are ready, armed or watched: zero after run() returns.
-  std::size_t pending() const noexcept { return ready_.size() + live_timers_ + watches_.size(); }
+  std::size_t pending() const noexcept { return ready_now() + live_timers_ + watching_; }
 
  private:
   using LabelId = std::uint32_t;
@@ -160,8 +170,8 @@ class Reactor {
   struct Timer {
     Callback fn;
     LabelId label = 0;
-    std::uint64_t seq = 0;  // 0: slot is free
-    std::string_view what;
+    std::uint32_t what = 0;  // index in whats_
+    std::uint64_t seq = 0;   // 0: slot is free
   };
   struct HeapEntry {
     Duration deadline;
@@ -170,29 +180,51 @@ class Reactor {
   };
   struct Watch {
     Callback fn;
-    LabelId label;
-    std::uint64_t id;
+    LabelId label = 0;
+    std::uint64_t id = 0;  // 0: nothing pending
+  };
+  struct FdWatches {
+    Watch of[2];  // indexed by Interest
+    Poller::Events wanted() const noexcept {
+      return (of[0].id ? Poller::bit(Interest::readable) : 0) |
+             (of[1].id ? Poller::bit(Interest::writable) : 0);
+    }
   };
 
   // The phases of run(), in order.
   void update_clock();
+  void read_clock() noexcept { now_ = std::chrono::steady_clock::now() - start_; }
   void move_due_timers_to_ready();
   void run_ready_callbacks();
   void wait_for_work();
 
   bool has_work() const noexcept { return pending() > 0; }
-  void enqueue(Callback fn, LabelId label, std::uint64_t id);
+  void enqueue(Callback&& fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
-  void drop(Callback fn, LabelId label);
+  void requeue_unrun();
+  void drop(Callback&& fn, LabelId label);
+  std::size_t ready_now() const noexcept { return ready_.size() + phase_.size() - next_to_run_; }
   // True, with fn destroyed, while ~Reactor runs: work added then never queues.
   bool dropped_in_teardown(Callback& fn) noexcept {
     if (tearing_down_) fn = nullptr;
     return tearing_down_;
   }
   std::optional<Duration> next_deadline();
-  Callback take_timer(std::uint32_t slot);
+  void free_timer(std::uint32_t slot);
   bool poll_fds(int timeout_ms);
+  // Empties the slot of (fd, interest) and hands back what it held (id 0: nothing).
+  Watch take_watch(int fd, Interest interest) noexcept {
+    if (fd < 0 || static_cast<std::size_t>(fd) >= watches_.size()) return {};
+    Watch& w = watches_[fd].of[static_cast<int>(interest)];
+    if (w.id != 0) --watching_;
+    return std::exchange(w, {});
+  }
   void sleep_until(Duration deadline);
+  std::uint32_t intern_what(std::string_view what) {
+    auto it = std::find(whats_.begin(), whats_.end(), what);
+    if (it == whats_.end()) it = whats_.insert(it, what);
+    return static_cast<std::uint32_t>(it - whats_.begin());
+  }
   LabelId intern(std::string_view name) {
     auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
     if (inserted) labels_.push_back({std::string(name)});
@@ -218,13 +250,21 @@ class Reactor {
   std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
   std::unordered_map<std::string, LabelId> label_ids_;
 
-  std::deque<Ready> ready_;
-  std::vector<HeapEntry> heap_;  // a min-heap on (deadline, seq)
-  std::vector<Timer> timers_;    // slots named by TimerId and HeapEntry
+  // The ready queue, as two vectors that swap at each ready phase: the phase
+  // runs phase_ in place while new work lands in ready_. Both keep their
+  // capacity, so a loop in its steady state allocates nothing here.
+  std::vector<Ready> ready_;
+  std::vector<Ready> phase_;
+  std::size_t next_to_run_ = 0;                   // in phase_
+  std::vector<std::string_view> whats_{"timer"};  // what the timers stand for, interned
+  std::vector<HeapEntry> heap_;                   // a min-heap on (deadline, seq)
+  std::vector<Timer> timers_;                     // slots named by TimerId and HeapEntry
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_timers_ = 0;
-  std::unordered_map<int, Watch> watches_;
+  std::vector<FdWatches> watches_;  // indexed by fd
+  std::size_t watching_ = 0;        // watches pending, over all fds
   Poller poller_;
+  std::vector<Poller::Ready> fds_ready_;  // poll_fds()'s buffer, reused
   bool running_ = false;
   bool tearing_down_ = false;  // inside ~Reactor
   Duration phases_paid_{};     // virtual clock: ready phases run since time last moved

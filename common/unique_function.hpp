@@ -6,7 +6,7 @@
 // reactor stores one of these per posted callback, so a capture that fits the
 // buffer costs no heap allocation at all.
 
-#include <atomic>
+#include <atomic>  // std::memory_order only
 #include <cstddef>
 #include <functional>
 #include <new>
@@ -16,14 +16,32 @@
 namespace evo {
 
 namespace detail {
-inline std::atomic<std::size_t> live_handler_count{0};
+// A plain integer behind std::atomic's load/store (code that resets it uses
+// them): the loop and its handlers live on one thread, and a locked add on
+// every callback would cost more than the rest of posting it.
+struct PlainCounter {
+  std::size_t value = 0;
+  std::size_t load(std::memory_order = std::memory_order_relaxed) const noexcept { return value; }
+  void store(std::size_t v, std::memory_order = std::memory_order_relaxed) noexcept { value = v; }
+};
+inline PlainCounter live_handler_count;
+
+// The reactor's callback (void()) is the one that captures another handler:
+// a service's timer holds its caller's handler and two words more. So it gets
+// room for exactly that, and every other signature keeps 48 bytes.
+inline constexpr std::size_t small_inline_size = 48;
+template <class Signature>
+inline constexpr std::size_t inline_size_for = small_inline_size;
+template <>
+inline constexpr std::size_t inline_size_for<void()> = small_inline_size + 3 * sizeof(void*);
 }  // namespace detail
 
 /// How many UniqueFunction objects hold a target right now. Tests and the
 /// stage binaries check it is zero after a run: a handler that is never called
-/// and never destroyed shows up here as a leak.
+/// and never destroyed shows up here as a leak. Counted on the loop's thread
+/// only (handlers made on two threads at once may be miscounted).
 inline std::size_t live_handlers() noexcept {
-  return detail::live_handler_count.load(std::memory_order_relaxed);
+  return detail::live_handler_count.load();
 }
 
 template <class Signature>
@@ -32,11 +50,10 @@ class UniqueFunction;
 template <class R, class... Args>
 class UniqueFunction<R(Args...)> {
  public:
-  /// Captures up to this many bytes are stored inline, without allocating.
-  /// A UniqueFunction itself is bigger than that, so a callback that captures
-  /// a whole handler (most of the services' timers do) goes to the heap; the
-  /// small leaf callbacks (a pointer or two, a shared_ptr) do not.
-  static constexpr std::size_t inline_size = 48;
+  /// Captures up to this many bytes are stored inline, without allocating:
+  /// 48, or 72 for void() (see detail::inline_size_for). A handler captured
+  /// whole by another handler of its own signature still goes to the heap.
+  static constexpr std::size_t inline_size = detail::inline_size_for<R(Args...)>;
 
   UniqueFunction() noexcept = default;
   UniqueFunction(std::nullptr_t) noexcept {}
@@ -54,7 +71,7 @@ class UniqueFunction<R(Args...)> {
       *reinterpret_cast<D**>(buffer_) = new D(std::forward<F>(f));
       ops_ = &heap_ops<D>;
     }
-    detail::live_handler_count.fetch_add(1, std::memory_order_relaxed);
+    ++detail::live_handler_count.value;
   }
 
   UniqueFunction(UniqueFunction&& other) noexcept : ops_(other.ops_) {
@@ -103,7 +120,7 @@ class UniqueFunction<R(Args...)> {
   template <class D>
   static constexpr bool fits_inline =
       sizeof(D) <= inline_size &&
-      alignof(D) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<D>;
+      alignof(D) <= alignof(void*) && std::is_nothrow_move_constructible_v<D>;
 
   template <class D>
   static constexpr Ops inline_ops{
@@ -132,11 +149,13 @@ class UniqueFunction<R(Args...)> {
       // Clear first: destroying the target may run code that looks at us.
       const Ops* ops = std::exchange(ops_, nullptr);
       ops->destroy(buffer_);
-      detail::live_handler_count.fetch_sub(1, std::memory_order_relaxed);
+      --detail::live_handler_count.value;
     }
   }
 
-  alignas(std::max_align_t) std::byte buffer_[inline_size];
+  // Aligned for pointers, not max_align_t: 8 bytes less per callback, and
+  // captures that need more (a long double) simply go to the heap.
+  alignas(void*) std::byte buffer_[inline_size];
   const Ops* ops_ = nullptr;
 };
 

@@ -2,9 +2,29 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
+#include <system_error>
+
+// Counts this test binary's heap allocations, to see which callbacks fit the
+// inline buffer.
+namespace {
+std::size_t allocations = 0;
+}  // namespace
+void* operator new(std::size_t size) {
+  ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace evo {
 namespace {
@@ -59,6 +79,25 @@ TEST(UniqueFunction, ACallbackMayReplaceItselfWithItsContinuation) {
   step();
   step();
   EXPECT_EQ(log, "12");
+}
+
+// A service's timer callback holds its caller's handler, a pointer and an id:
+// the reactor's callback type has room for exactly that, so arming it costs
+// no allocation, while a UniqueFunction stays a few words.
+TEST(UniqueFunction, ACallbackHoldingAHandlerAndTwoWordsIsStoredWithoutAllocating) {
+  int got = 0;
+  UniqueFunction<void(std::error_code, int)> handler = [&got](std::error_code, int v) { got = v; };
+  void* self = &got;
+  int id = 42;
+  std::size_t before = allocations;
+  UniqueFunction<void()> callback = [self, id, handler = std::move(handler)]() mutable {
+    handler({}, self ? id : 0);
+  };
+  EXPECT_EQ(allocations, before) << "the callback went to the heap";
+  callback();
+  EXPECT_EQ(got, 42);
+  EXPECT_LE(sizeof(UniqueFunction<void()>), 80u);
+  EXPECT_LE(sizeof(UniqueFunction<void(std::error_code, int)>), 56u);
 }
 
 }  // namespace
