@@ -17,6 +17,7 @@ enum class errc {
   connection_failed,
   bad_response,
   broken_promise,  ///< a stage-2 promise was destroyed without a result
+  cancelled,       ///< the caller asked to stop the operation before it finished
 };
 
 const std::error_category& error_category() noexcept;

@@ -8,13 +8,21 @@
 // This backend simulates the network with timers: a fetch arms a timer for
 // the configured latency and answers when it fires. Failures are injected per
 // user id. Stages 2 and 3 build their futures and awaiters on exactly this API.
+//
+// Cancellation (common/cancel.hpp): a fetch given a std::stop_token stops
+// when the token is stopped: its timer is cancelled (no reply will come) and
+// the handler runs at once, inside request_stop(), with errc::cancelled. A
+// fetch started on a token stopped already answers errc::cancelled from the
+// loop (posted). A fetch that has completed ignores the request.
 
 #include <cstdint>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <utility>
 
+#include "cancel.hpp"
 #include "errors.hpp"
 #include "reactor.hpp"
 #include "unique_function.hpp"
@@ -74,10 +82,11 @@ class Services {
   Reactor& reactor() noexcept { return reactor_; }
   const ServiceConfig& config() const noexcept { return config_; }
 
-  /// GET /api/user/{id}: answers after config().user_latency.
-  void fetch_user(UserId id, Handler<User> handler);
+  /// GET /api/user/{id}: answers after config().user_latency; stopping
+  /// `stop` first makes it answer errc::cancelled instead (see above).
+  void fetch_user(UserId id, Handler<User> handler, std::stop_token stop = {});
   /// GET /api/profile/{id}: answers after config().profile_latency.
-  void fetch_profile(UserId id, Handler<Profile> handler);
+  void fetch_profile(UserId id, Handler<Profile> handler, std::stop_token stop = {});
 
  private:
   Reactor& reactor_;
