@@ -7,7 +7,9 @@
 // pending; request_stop() runs the slot's action at once, and the operation
 // completes its handler exactly once, with errc::cancelled. Cancellation is a
 // request: an operation that already finished ignores it, and so does one
-// that cannot stop (it completes as usual, later).
+// that cannot stop (it completes as usual, later). request_stop() is
+// noexcept: a handler that throws while it runs as a cancellation ends the
+// program (std::terminate), so cancellation paths must not throw.
 //
 // Why std::stop_token rather than a slot of our own, as Asio has? It is
 // standard, a token can be shared by any number of operations, and stage 3's
