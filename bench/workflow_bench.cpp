@@ -54,7 +54,8 @@ void fan_out_stage(benchmark::State& state, const StageApi& stage) {
                       [&profiles](std::error_code ec, std::vector<UserProfile> all) {
                         if (ec) throw std::system_error(ec);
                         profiles = all.size();
-                      });
+                      },
+                      {});  // no stop token: nobody cancels
     });
     reactor.run();
     return profiles;

@@ -46,6 +46,7 @@ void start_scenario(const AsioStageApi& stage, asio_engine::Services& services, 
       });
       break;
     case ScenarioKind::fan_out:
+    case ScenarioKind::cancel:  // the Asio fan-out does not cancel: see stage 2's README
       loop.spawn("fetch_all", [&] {
         auto count = [](const std::vector<UserProfile>& all) {
           std::string text = std::to_string(all.size()) + " profiles";

@@ -119,10 +119,11 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   Options options;
   std::string scenario = "two-tasks", clock = "real", engine = "hand", backend = "sim";
   std::string id, users, latency_user, latency_profile, delay_a, delay_b, block, timeout;
+  std::string cancel_after;
   std::vector<std::string> failures;
 
   app.add_option("--scenario", scenario,
-                 "two-tasks | chain | fan-out | failure | timeout | blocking")
+                 "two-tasks | chain | fan-out | failure | timeout | blocking | cancel")
       ->type_name("NAME")
       ->capture_default_str();
   app.add_option("--id", id, "user id for chain, failure and timeout (default 42)")
@@ -143,6 +144,9 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   app.add_option(
          "--timeout", timeout,
          "timeout: the deadline (default 400ms); over HTTP also each request's (default 5s)")
+      ->type_name("DURATION");
+  app.add_option("--cancel-after", cancel_after,
+                 "the caller cancels the workflow after D (not two-tasks, blocking)")
       ->type_name("DURATION");
   app.add_option("--clock", clock, "real | virtual (virtual: time jumps to the next timer)")
       ->type_name("CLOCK")
@@ -241,9 +245,23 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     for (const std::string& f : failures) {
       if (std::string why; !add_failure(f, s.services, why)) throw BadValue(why);
     }
-    // Without --fail, the failure scenario fails the profile lookup of its user.
+    // Without --fail, the failure scenario fails the profile lookup of its
+    // user, and the cancel scenario the user lookup of the fan-out's middle one.
     if (s.kind == ScenarioKind::failure && failures.empty()) {
       s.services.failing_profiles.insert(s.id);
+    }
+    if (s.kind == ScenarioKind::cancel && failures.empty()) {
+      s.services.failing_users.insert((s.users + 1) / 2);
+    }
+    if (!cancel_after.empty()) {
+      if (s.kind == ScenarioKind::two_tasks || s.kind == ScenarioKind::blocking) {
+        throw BadValue("--cancel-after: the " + std::string(to_string(s.kind)) +
+                       " scenario cannot be cancelled; try chain, fan-out, timeout or cancel");
+      }
+      if (options.engine == Engine::asio) {
+        throw BadValue("--cancel-after: only on our reactor; use --engine hand");
+      }
+      s.cancel_after = duration_option("--cancel-after", cancel_after);
     }
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), out);

@@ -25,6 +25,8 @@ class Category final : public std::error_category {
         return "not found";
       case errc::broken_promise:
         return "broken promise: the promise was dropped without a result";
+      case errc::cancelled:
+        return "cancelled";
     }
     return "unknown evo error " + std::to_string(value);
   }

@@ -19,6 +19,7 @@ enum class errc {
   bad_response,        ///< the server's answer is not the HTTP or JSON we expect
   not_found,           ///< the server answered 404 for a path that is not a user or profile
   broken_promise,      ///< a stage-2 promise was destroyed without a result
+  cancelled,           ///< the caller asked to stop the operation before it finished
 };
 
 const std::error_category& error_category() noexcept;

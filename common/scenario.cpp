@@ -2,28 +2,40 @@
 
 #include <algorithm>
 #include <array>
+#include <memory>
+#include <stop_token>
 #include <utility>
 
 namespace evo {
 namespace {
 
-constexpr std::array<std::pair<ScenarioKind, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<ScenarioKind, std::string_view>, 7> kNames{{
     {ScenarioKind::two_tasks, "two-tasks"},
     {ScenarioKind::chain, "chain"},
     {ScenarioKind::fan_out, "fan-out"},
     {ScenarioKind::failure, "failure"},
     {ScenarioKind::timeout, "timeout"},
     {ScenarioKind::blocking, "blocking"},
+    {ScenarioKind::cancel, "cancel"},
 }};
 
 std::string describe(const UserProfile& up) {
   return "user " + std::to_string(up.user.id) + " (" + up.user.name + "): " + up.profile.bio;
 }
 
+// --cancel-after: the caller's stop request, armed on a timer, and disarmed if
+// the workflow answers first (so the run ends with the workflow).
+struct Caller {
+  std::stop_source stop;
+  TimerId cancel_timer;
+};
+
 // Wraps the caller's side of every scenario: count the calls, log the result.
 template <class T, class Describe>
-Handler<T> finish(Reactor& reactor, Outcome& outcome, Describe describe_value) {
-  return [&reactor, &outcome, describe_value](std::error_code ec, T value) {
+Handler<T> finish(Reactor& reactor, Outcome& outcome, Describe describe_value,
+                  std::shared_ptr<Caller> caller = nullptr) {
+  return [&reactor, &outcome, describe_value, caller](std::error_code ec, T value) {
+    if (caller) reactor.cancel(caller->cancel_timer);
     ++outcome.handler_calls;
     outcome.error = ec;
     outcome.summary = ec ? "Error: " + ec.message() : "Result: " + describe_value(value);
@@ -64,6 +76,7 @@ Duration sequential_time(const Scenario& s) {
     case ScenarioKind::blocking:
       return s.delay_a + s.delay_b + s.block;
     case ScenarioKind::fan_out:  // saturate: 10 million users of 2 million seconds each overflow
+    case ScenarioKind::cancel:
       return one_user.count() > Duration::max().count() / std::max<std::int64_t>(s.users, 1)
                  ? Duration::max()
                  : one_user * s.users;
@@ -85,6 +98,19 @@ std::vector<UserId> fan_out_ids(const Scenario& s) {
 void start_scenario(const StageApi& stage, Services& services, const Scenario& s,
                     Outcome& outcome) {
   Reactor& reactor = services.reactor();
+  std::shared_ptr<Caller> caller;
+  std::stop_token stop;  // none: nobody cancels from outside
+  if (s.cancel_after) {
+    caller = std::make_shared<Caller>();
+    stop = caller->stop.get_token();
+    caller->cancel_timer = reactor.call_after(
+        *s.cancel_after,
+        [&reactor, caller] {
+          reactor.log("Caller: cancel");
+          caller->stop.request_stop();
+        },
+        "cancel");
+  }
   switch (s.kind) {
     case ScenarioKind::two_tasks:
     case ScenarioKind::blocking: {
@@ -100,26 +126,27 @@ void start_scenario(const StageApi& stage, Services& services, const Scenario& s
     }
     case ScenarioKind::chain:
     case ScenarioKind::failure:
-      reactor.spawn("user " + std::to_string(s.id), [&] {
+      reactor.spawn("user " + std::to_string(s.id), [&, caller, stop] {
         stage.fetch_user_and_profile(services, s.id,
-                                     finish<UserProfile>(reactor, outcome, describe));
+                                     finish<UserProfile>(reactor, outcome, describe, caller), stop);
       });
       break;
     case ScenarioKind::fan_out:
-      reactor.spawn("fetch_all", [&] {
+    case ScenarioKind::cancel:
+      reactor.spawn("fetch_all", [&, caller, stop] {
         auto count = [](const std::vector<UserProfile>& all) {
           std::string text = std::to_string(all.size()) + " profiles";
           if (!all.empty()) text += ", first " + describe(all.front());
           return text;
         };
         stage.fetch_all(services, fan_out_ids(s),
-                        finish<std::vector<UserProfile>>(reactor, outcome, count));
+                        finish<std::vector<UserProfile>>(reactor, outcome, count, caller), stop);
       });
       break;
     case ScenarioKind::timeout:
-      reactor.spawn("user " + std::to_string(s.id), [&] {
+      reactor.spawn("user " + std::to_string(s.id), [&, caller, stop] {
         stage.fetch_with_timeout(services, s.id, s.timeout,
-                                 finish<UserProfile>(reactor, outcome, describe));
+                                 finish<UserProfile>(reactor, outcome, describe, caller), stop);
       });
       break;
   }

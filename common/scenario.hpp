@@ -3,6 +3,7 @@
 // runner and the tests drive a stage.
 
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -12,7 +13,8 @@
 
 namespace evo {
 
-enum class ScenarioKind { two_tasks, chain, fan_out, failure, timeout, blocking };
+/// cancel: a fan-out in which one user fails, so the others are cancelled.
+enum class ScenarioKind { two_tasks, chain, fan_out, failure, timeout, blocking, cancel };
 
 struct Scenario {
   ScenarioKind kind = ScenarioKind::two_tasks;
@@ -22,12 +24,15 @@ struct Scenario {
   Duration delay_b = std::chrono::seconds(1);         ///< two-tasks, blocking
   Duration block = std::chrono::milliseconds(2500);   ///< blocking: Task B's CPU work
   Duration timeout = std::chrono::milliseconds(400);  ///< timeout
+  /// --cancel-after: the caller stops the workflow this long after the start
+  /// (chain, failure, fan-out, timeout, cancel).
+  std::optional<Duration> cancel_after;
   ServiceConfig services;
 };
 
 std::string_view to_string(ScenarioKind kind) noexcept;
 std::optional<ScenarioKind> scenario_from_string(std::string_view name) noexcept;
-/// "two-tasks, chain, fan-out, failure, timeout, blocking"
+/// "two-tasks, chain, fan-out, failure, timeout, blocking, cancel"
 std::string scenario_names();
 /// How long the same work would take one step after the other.
 Duration sequential_time(const Scenario& scenario);
@@ -61,9 +66,11 @@ struct AsioStageApi {
 struct StageApi {
   std::string_view name;  ///< the binary's name, e.g. "stage1_callbacks"
   void (*two_tasks)(Services&, TwoTasks, Handler<std::vector<std::string>>);
-  void (*fetch_user_and_profile)(Services&, UserId, Handler<UserProfile>);
-  void (*fetch_all)(Services&, std::vector<UserId>, Handler<std::vector<UserProfile>>);
-  void (*fetch_with_timeout)(Services&, UserId, Duration, Handler<UserProfile>);
+  /// The last argument cancels the workflow (common/cancel.hpp).
+  void (*fetch_user_and_profile)(Services&, UserId, Handler<UserProfile>, std::stop_token);
+  void (*fetch_all)(Services&, std::vector<UserId>, Handler<std::vector<UserProfile>>,
+                    std::stop_token);
+  void (*fetch_with_timeout)(Services&, UserId, Duration, Handler<UserProfile>, std::stop_token);
   /// Stage machinery still alive (futures' shared states, coroutine frames).
   std::size_t (*live_objects)();
   /// More about the last error than its error_code (stage 3: the awaiting chain).

@@ -1,6 +1,7 @@
 #include "services.hpp"
 
 #include <array>
+#include <memory>
 
 #include "errors.hpp"
 
@@ -25,30 +26,76 @@ std::pair<std::error_code, Profile> simulated_profile(const ServiceConfig& confi
   return {{}, Profile{id, name_of(id) + " writes async C++"}};
 }
 
-void Services::fetch_user(UserId id, Handler<User> handler) {
-  if (client_) return fetch_user_http(id, std::move(handler));
+namespace {
+
+// A simulated request that may be cancelled: the handler and the timer that
+// stands for the round trip, shared by the timer's callback and the slot.
+template <class T>
+struct Request : std::enable_shared_from_this<Request<T>> {
+  explicit Request(Handler<T> h) : handler(std::move(h)) {}
+  Handler<T> handler;
+  TimerId timer;
+  CancelSlot cancel;
+};
+
+// Arms the round-trip timer; `answer()` gives the (error, value) to reply with.
+template <class T, class Answer>
+void simulate(Reactor& reactor, Duration latency, std::string_view what, Handler<T> handler,
+              const std::stop_token& stop, Answer answer) {
+  if (!stop.stop_possible()) {  // nobody can cancel: the plain timer, nothing more
+    reactor.call_after(
+        latency,
+        [answer, handler = std::move(handler)]() mutable {
+          auto [error, value] = answer();
+          handler(error, std::move(value));
+        },
+        what);
+    return;
+  }
+  if (stop.stop_requested()) {  // cancelled before it started: say so from the loop
+    return post_result(reactor, T{},
+                       Handler<T>([handler = std::move(handler)](std::error_code, T value) mutable {
+                         handler(errc::cancelled, std::move(value));
+                       }));
+  }
+  auto request = std::make_shared<Request<T>>(std::move(handler));
+  request->timer = reactor.call_after(
+      latency,
+      [request, answer]() mutable {
+        // Cancelled after the timer fired but before this ran: answered already.
+        if (!request->handler) return;
+        request->cancel.disarm();  // done: a stop request from now on is too late
+        auto [error, value] = answer();
+        std::exchange(request->handler, nullptr)(error, std::move(value));
+      },
+      what);
+  // What a stop request does: no reply will come, so disarm the timer (its
+  // callback, which holds the request, is destroyed: hold it here first) and
+  // answer errc::cancelled now. An HTTP request would close its socket here.
+  request->cancel.arm(stop, [&reactor, weak = std::weak_ptr(request)] {
+    std::shared_ptr<Request<T>> request = weak.lock();
+    if (!request || !request->handler) return;
+    reactor.cancel(request->timer);
+    std::exchange(request->handler, nullptr)(errc::cancelled, T{});
+  });
+}
+
+}  // namespace
+
+void Services::fetch_user(UserId id, Handler<User> handler, std::stop_token stop) {
+  if (client_) return fetch_user_http(id, std::move(handler), std::move(stop));
   // The timer stands for the round trip. Nothing runs until it fires: this
   // function returns at once, which is what makes the caller's code "async".
   // Even an id that cannot exist is answered from the timer, never from in
   // here: a handler never runs inside the call that started it (Asio's rule).
-  reactor_.call_after(
-      config_.user_latency,
-      [this, id, handler = std::move(handler)]() mutable {
-        auto [error, user] = simulated_user(config_, id);
-        handler(error, std::move(user));
-      },
-      "fetch_user");
+  simulate(reactor_, config_.user_latency, "fetch_user", std::move(handler), stop,
+           [this, id] { return simulated_user(config_, id); });
 }
 
-void Services::fetch_profile(UserId id, Handler<Profile> handler) {
-  if (client_) return fetch_profile_http(id, std::move(handler));
-  reactor_.call_after(
-      config_.profile_latency,
-      [this, id, handler = std::move(handler)]() mutable {
-        auto [error, profile] = simulated_profile(config_, id);
-        handler(error, std::move(profile));
-      },
-      "fetch_profile");
+void Services::fetch_profile(UserId id, Handler<Profile> handler, std::stop_token stop) {
+  if (client_) return fetch_profile_http(id, std::move(handler), std::move(stop));
+  simulate(reactor_, config_.profile_latency, "fetch_profile", std::move(handler), stop,
+           [this, id] { return simulated_profile(config_, id); });
 }
 
 }  // namespace evo

@@ -12,15 +12,25 @@
 // real server through http::Client: the fetch waits on a socket instead of a
 // timer, and the handler is the same. Stages 2 and 3 build their futures and
 // awaiters on exactly this API, so they never know which backend answers.
+//
+// Cancellation (common/cancel.hpp): a fetch given a std::stop_token stops
+// when the token is stopped: the simulated fetch cancels its timer (no reply
+// will come), the HTTP fetch abandons its request (its answer, when it comes,
+// is dropped), and the handler runs at once, inside request_stop(), with
+// errc::cancelled. A fetch started on a token stopped already answers
+// errc::cancelled from the loop (posted). A fetch that has completed ignores
+// the request.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <utility>
 
+#include "cancel.hpp"
 #include "errors.hpp"
 #include "http_client.hpp"
 #include "reactor.hpp"
@@ -90,10 +100,11 @@ class Services {
   const ServiceConfig& config() const noexcept { return config_; }
 
   /// GET /api/user/{id}: answers after config().user_latency (simulated), or
-  /// when the server's answer has arrived (HTTP).
-  void fetch_user(UserId id, Handler<User> handler);
+  /// when the server's answer has arrived (HTTP); stopping `stop` first makes
+  /// it answer errc::cancelled instead (see above).
+  void fetch_user(UserId id, Handler<User> handler, std::stop_token stop = {});
   /// GET /api/profile/{id}: answers after config().profile_latency, or over HTTP.
-  void fetch_profile(UserId id, Handler<Profile> handler);
+  void fetch_profile(UserId id, Handler<Profile> handler, std::stop_token stop = {});
 
   /// HTTP backend: what the last failed fetch knew beyond its error code (the
   /// request, and the client's or the decoder's reason); "" otherwise.
@@ -103,8 +114,8 @@ class Services {
 
  private:
   // The HTTP backend's half, in common/http_services.cpp.
-  void fetch_user_http(UserId id, Handler<User> handler);
-  void fetch_profile_http(UserId id, Handler<Profile> handler);
+  void fetch_user_http(UserId id, Handler<User> handler, std::stop_token stop);
+  void fetch_profile_http(UserId id, Handler<Profile> handler, std::stop_token stop);
 
   Reactor& reactor_;
   ServiceConfig config_;

@@ -17,16 +17,21 @@ namespace evo::stage1 {
 namespace {
 
 // The join counter: n operations report here; the last one to finish calls
-// the handler. The first error calls it at once, and later reports find the
-// handler gone. Either way the handler runs exactly once.
+// the handler. The first error stops the others (they report errc::cancelled
+// at once, and find the handler gone), then calls it. Either way the handler
+// runs exactly once, and nothing the join started runs on after it.
 template <class T>
 struct Join {
-  Join(std::size_t n, Handler<std::vector<T>> done)
-      : results(n), left(n), handler(std::move(done)) {}
+  Join(std::size_t n, Handler<std::vector<T>> done, const std::stop_token& stop)
+      : results(n), left(n), handler(std::move(done)), children(n, stop) {}
 
   void complete(std::size_t i, std::error_code ec, T value) {
     if (!handler) return;  // an earlier error already answered the caller
-    if (ec) return std::exchange(handler, nullptr)(ec, {});
+    if (ec) {
+      Handler<std::vector<T>> answer = std::exchange(handler, nullptr);
+      children.request_stop();  // the others are no longer needed
+      return answer(ec, {});
+    }
     results[i] = std::move(value);
     if (--left == 0) std::exchange(handler, nullptr)({}, std::move(results));
   }
@@ -34,6 +39,7 @@ struct Join {
   std::vector<T> results;
   std::size_t left;
   Handler<std::vector<T>> handler;
+  ChildStops children;  // one stop source per operation, stopped with `stop` too
 };
 
 std::string user_label(UserId id) {
@@ -56,7 +62,7 @@ void one_task(Services& services, std::string name, Duration delay, Duration blo
 }
 
 void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::string>> handler) {
-  auto join = std::make_shared<Join<std::string>>(2, std::move(handler));
+  auto join = std::make_shared<Join<std::string>>(2, std::move(handler), std::stop_token());
   services.reactor().spawn("Task A", [&services, tasks, join] {
     one_task(services, "Task A", tasks.delay_a, Duration::zero(),
              [join](std::error_code ec, std::string result) {
@@ -71,58 +77,77 @@ void two_tasks(Services& services, TwoTasks tasks, Handler<std::vector<std::stri
   });
 }
 
-void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler) {
-  services.fetch_user(id, [&services, handler = std::move(handler)](
-                              std::error_code ec, User user) mutable {  // suspends
-    if (ec) return handler(ec, {});
-    services.fetch_profile(user.id, [user, handler = std::move(handler)](
-                                        std::error_code ec, Profile profile) mutable {  // suspends
-      if (ec) return handler(ec, {});
-      handler({}, UserProfile{std::move(user), std::move(profile)});
-    });
-  });
+void fetch_user_and_profile(Services& services, UserId id, Handler<UserProfile> handler,
+                            std::stop_token stop) {
+  // The token goes to each fetch in turn: a stop cancels whichever is pending.
+  services.fetch_user(
+      id,
+      [&services, stop, handler = std::move(handler)](std::error_code ec,
+                                                      User user) mutable {  // suspends
+        if (ec) return handler(ec, {});
+        services.fetch_profile(
+            user.id,
+            [user, handler = std::move(handler)](std::error_code ec,
+                                                 Profile profile) mutable {  // suspends
+              if (ec) return handler(ec, {});
+              handler({}, UserProfile{std::move(user), std::move(profile)});
+            },
+            stop);
+      },
+      stop);
 }
 
 void fetch_all(Services& services, std::vector<UserId> ids,
-               Handler<std::vector<UserProfile>> handler) {
+               Handler<std::vector<UserProfile>> handler, std::stop_token stop) {
   if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop: see the README
     return post_result(services.reactor(), std::vector<UserProfile>{},
                        std::move(handler));  // suspends
   }
-  auto join = std::make_shared<Join<UserProfile>>(ids.size(), std::move(handler));
+  auto join = std::make_shared<Join<UserProfile>>(ids.size(), std::move(handler), stop);
   for (std::size_t i = 0; i < ids.size(); ++i) {
     services.reactor().spawn(user_label(ids[i]), [&services, join, i, id = ids[i]] {
-      fetch_user_and_profile(services, id, [join, i](std::error_code ec, UserProfile user_profile) {
-        join->complete(i, ec, std::move(user_profile));
-      });
+      fetch_user_and_profile(
+          services, id,
+          [join, i](std::error_code ec, UserProfile user_profile) {
+            join->complete(i, ec, std::move(user_profile));
+          },
+          join->children.token(i));
     });
   }
 }
 
 void fetch_with_timeout(Services& services, UserId id, Duration timeout,
-                        Handler<UserProfile> handler) {
+                        Handler<UserProfile> handler, std::stop_token stop) {
   // Two racers, one handler: whoever comes first takes the handler out of the
-  // shared state; the other finds it empty and drops its result. The state
-  // lives as long as the slower racer still holds it, so a late reply never
+  // shared state and stops the other (the timer is cancelled; the fetch is
+  // asked to stop, and answers errc::cancelled at once, to an empty handler).
+  // The state lives as long as a racer still holds it, so a late reply never
   // touches freed memory.
   struct Race {
+    Race(Handler<UserProfile> h, const std::stop_token& stop)
+        : handler(std::move(h)), fetch(1, stop) {}
     Handler<UserProfile> handler;
     TimerId timer;
+    ChildStops fetch;  // stops the fetch: at the deadline, or when our caller stops us
   };
-  auto race = std::make_shared<Race>(std::move(handler));
+  auto race = std::make_shared<Race>(std::move(handler), stop);
   Reactor& reactor = services.reactor();
   fetch_user_and_profile(
-      services, id, [&reactor, race](std::error_code ec, UserProfile user_profile) {  // suspends
+      services, id,
+      [&reactor, race](std::error_code ec, UserProfile user_profile) {  // suspends
         if (!race->handler) return;  // too late: the caller already got errc::timeout
         reactor.cancel(race->timer);
         std::exchange(race->handler, nullptr)(ec, std::move(user_profile));
-      });
+      },
+      race->fetch.token(0));
   if (!race->handler) return;  // it answered already: no race to run
   race->timer = reactor.call_after(
       timeout,
       [race] {  // suspends
         if (!race->handler) return;
-        std::exchange(race->handler, nullptr)(errc::timeout, {});
+        Handler<UserProfile> answer = std::exchange(race->handler, nullptr);
+        race->fetch.request_stop();  // the loser: nothing may run on after the deadline
+        answer(errc::timeout, {});
       },
       "timeout");
 }

@@ -15,17 +15,18 @@ const StageApi& stage_api() {
             two_tasks(services, tasks).on_complete(std::move(handler));
           },
       .fetch_user_and_profile =
-          [](Services& services, UserId id, Handler<UserProfile> handler) {
-            fetch_user_and_profile(services, id).on_complete(std::move(handler));
+          [](Services& services, UserId id, Handler<UserProfile> handler, std::stop_token stop) {
+            fetch_user_and_profile(services, id, stop).on_complete(std::move(handler));
           },
       .fetch_all =
-          [](Services& services, std::vector<UserId> ids,
-             Handler<std::vector<UserProfile>> handler) {
-            fetch_all(services, std::move(ids)).on_complete(std::move(handler));
+          [](Services& services, std::vector<UserId> ids, Handler<std::vector<UserProfile>> handler,
+             std::stop_token stop) {
+            fetch_all(services, std::move(ids), stop).on_complete(std::move(handler));
           },
       .fetch_with_timeout =
-          [](Services& services, UserId id, Duration timeout, Handler<UserProfile> handler) {
-            fetch_with_timeout(services, id, timeout).on_complete(std::move(handler));
+          [](Services& services, UserId id, Duration timeout, Handler<UserProfile> handler,
+             std::stop_token stop) {
+            fetch_with_timeout(services, id, timeout, stop).on_complete(std::move(handler));
           },
       .live_objects = [] { return live_states(); },
       .error_details = [] { return std::string(); },

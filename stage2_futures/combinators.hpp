@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/cancel.hpp"
 #include "common/reactor.hpp"
 #include "future.hpp"
 
@@ -43,17 +44,24 @@ using AllOf = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
 }  // namespace detail
 
 /// Completes with every value, in input order, once all have arrived; or with
-/// the first error as soon as it arrives (the later results are dropped).
+/// the first error as soon as it arrives. Futures have no way to stop the work
+/// behind them, so the caller says how: if the future i was started with
+/// children->token(i), the first error stops all of them (they fail with
+/// errc::cancelled at once, unheard) before it answers. Without `children`,
+/// the others run on and their results are dropped.
 /// Over Future<void>s it is a Future<void>: "all done".
 template <class T>
-Future<detail::AllOf<T>> when_all(std::vector<Future<T>> futures) {
+Future<detail::AllOf<T>> when_all(std::vector<Future<T>> futures,
+                                  std::shared_ptr<ChildStops> children = nullptr) {
   struct Join {
     std::vector<Stored<T>> results;
     std::size_t left;
+    std::shared_ptr<ChildStops> children;
     Promise<detail::AllOf<T>> promise;
     bool done = false;
   };
-  auto join = std::make_shared<Join>(std::vector<Stored<T>>(futures.size()), futures.size());
+  auto join = std::make_shared<Join>(std::vector<Stored<T>>(futures.size()), futures.size(),
+                                     std::move(children));
   Future<detail::AllOf<T>> result = join->promise.get_future();
   if (futures.empty()) join->promise.set_value();
   for (std::size_t i = 0; i < futures.size(); ++i) {
@@ -61,6 +69,7 @@ Future<detail::AllOf<T>> when_all(std::vector<Future<T>> futures) {
       if (join->done) return;  // an earlier error already answered
       if (ec) {
         join->done = true;
+        if (join->children) join->children->request_stop();  // the others are no longer needed
         return join->promise.set_error(ec);
       }
       join->results[i] = std::move(value);
@@ -112,16 +121,20 @@ Future<std::tuple<detail::Stored<Ts>...>> when_all(Future<Ts>... futures) {
 }
 
 /// Completes like `future`, or with errc::timeout after `timeout`, whichever
-/// comes first. The loser is harmless: a late value finds the race decided
-/// and is dropped; a timer that lost is cancelled.
+/// comes first. A timer that lost is cancelled. A future that lost is stopped
+/// through `loser` if it was started with loser->token(0) (it fails with
+/// errc::cancelled at once, unheard); without `loser` it runs on, and its late
+/// value finds the race decided and is dropped.
 template <class T>
-Future<T> with_timeout(Reactor& reactor, Future<T> future, Duration timeout) {
+Future<T> with_timeout(Reactor& reactor, Future<T> future, Duration timeout,
+                       std::shared_ptr<ChildStops> loser = nullptr) {
   struct Race {
+    std::shared_ptr<ChildStops> loser;
     Promise<T> promise;
     TimerId timer;
     bool done = false;
   };
-  auto race = std::make_shared<Race>();
+  auto race = std::make_shared<Race>(std::move(loser));
   Future<T> result = race->promise.get_future();
   std::move(future).on_complete([&reactor, race](std::error_code ec, detail::Stored<T> value) {
     if (race->done) return;  // too late: the caller already got errc::timeout
@@ -135,6 +148,7 @@ Future<T> with_timeout(Reactor& reactor, Future<T> future, Duration timeout) {
       [race] {
         if (race->done) return;
         race->done = true;
+        if (race->loser) race->loser->request_stop();  // nothing runs on after the deadline
         race->promise.set_error(errc::timeout);
       },
       "timeout");

@@ -46,34 +46,41 @@ Future<std::vector<std::string>> two_tasks(Services& services, TwoTasks tasks) {
   return when_all(std::move(running));  // suspends
 }
 
-Future<UserProfile> fetch_user_and_profile(Services& services, UserId id) {
-  return fetch_user(services, id).then([&services](User user) {  // suspends
-    return fetch_profile(services, user.id)
+Future<UserProfile> fetch_user_and_profile(Services& services, UserId id, std::stop_token stop) {
+  // The token travels with the chain: a stop cancels whichever fetch is pending.
+  return fetch_user(services, id, stop).then([&services, stop](User user) {  // suspends
+    return fetch_profile(services, user.id, stop)
         .then([user = std::move(user)](Profile profile) mutable {  // suspends
           return UserProfile{std::move(user), std::move(profile)};
         });
   });
 }
 
-Future<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids) {
+Future<std::vector<UserProfile>> fetch_all(Services& services, std::vector<UserId> ids,
+                                           std::stop_token stop) {
   if (ids.empty()) {  // nothing to fetch, yet the answer comes from the loop, as in stage 1
     return make_future<std::vector<UserProfile>>([&](Handler<std::vector<UserProfile>> handler) {
       post_result(services.reactor(), std::vector<UserProfile>{}, std::move(handler));
     });  // suspends
   }
+  auto children = std::make_shared<ChildStops>(ids.size(), stop);  // when_all stops them
   std::vector<Future<UserProfile>> running;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    running.push_back(spawn(services.reactor(), user_label(ids[i]), [&services, id = ids[i]] {
-      return fetch_user_and_profile(services, id);
-    }));
+    running.push_back(spawn(services.reactor(), user_label(ids[i]),
+                            [&services, id = ids[i], child = children->token(i)] {
+                              return fetch_user_and_profile(services, id, child);
+                            }));
   }
-  return when_all(std::move(running));  // suspends
+  return when_all(std::move(running), std::move(children));  // suspends
 }
 
-Future<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout) {
+Future<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration timeout,
+                                       std::stop_token stop) {
   // The race of stage 1, now a combinator: see with_timeout in combinators.hpp.
   Reactor& reactor = services.reactor();
-  return with_timeout(reactor, fetch_user_and_profile(services, id), timeout);  // suspends
+  auto fetch = std::make_shared<ChildStops>(1, stop);  // with_timeout stops the loser
+  Future<UserProfile> user_profile = fetch_user_and_profile(services, id, fetch->token(0));
+  return with_timeout(reactor, std::move(user_profile), timeout, std::move(fetch));  // suspends
 }
 
 }  // namespace evo::stage2

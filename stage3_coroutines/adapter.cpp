@@ -37,17 +37,18 @@ const StageApi& stage_api() {
             start(two_tasks(services, tasks), to_handler(std::move(handler)));
           },
       .fetch_user_and_profile =
-          [](Services& services, UserId id, Handler<UserProfile> handler) {
-            start(fetch_user_and_profile(services, id), to_handler(std::move(handler)));
+          [](Services& services, UserId id, Handler<UserProfile> handler, std::stop_token stop) {
+            start(fetch_user_and_profile(services, id), to_handler(std::move(handler)), stop);
           },
       .fetch_all =
-          [](Services& services, std::vector<UserId> ids,
-             Handler<std::vector<UserProfile>> handler) {
-            start(fetch_all(services, std::move(ids)), to_handler(std::move(handler)));
+          [](Services& services, std::vector<UserId> ids, Handler<std::vector<UserProfile>> handler,
+             std::stop_token stop) {
+            start(fetch_all(services, std::move(ids)), to_handler(std::move(handler)), stop);
           },
       .fetch_with_timeout =
-          [](Services& services, UserId id, Duration timeout, Handler<UserProfile> handler) {
-            start(fetch_with_timeout(services, id, timeout), to_handler(std::move(handler)));
+          [](Services& services, UserId id, Duration timeout, Handler<UserProfile> handler,
+             std::stop_token stop) {
+            start(fetch_with_timeout(services, id, timeout), to_handler(std::move(handler)), stop);
           },
       .live_objects = [] { return live_frames(); },
       .error_details =

@@ -2,13 +2,23 @@
 // Combinators on tasks: spawn (start a task under its own label), when_all
 // and with_timeout. Stage 1's join counter and race once more, this time
 // resuming a coroutine instead of calling a handler.
+//
+// Structured concurrency: when_all and with_timeout give each child a stop
+// token of its own, linked to their own (ChildStops, common/cancel.hpp). When
+// they answer early (the first error, the deadline) they stop the children
+// first; the services answer a stop at once, so every child has ended before
+// the awaiting coroutine goes on. A stop request from above reaches them the
+// same way.
 
 #include <exception>
 #include <memory>
+#include <optional>
+#include <stop_token>
 #include <string_view>
 #include <variant>
 #include <vector>
 
+#include "common/cancel.hpp"
 #include "common/errors.hpp"
 #include "common/reactor.hpp"
 #include "task.hpp"
@@ -88,6 +98,13 @@ struct Slot {
 
   std::variant<std::monostate, Stored<T>, std::exception_ptr> result;
   Waiter waiter;
+  std::stop_source stop;  // the spawned task's token: stopped by whoever awaits the result
+};
+
+// Forwards a stop request from one token to another source.
+struct StopForward {
+  std::stop_source to;
+  void operator()() noexcept { to.request_stop(); }
 };
 
 // Every awaiter here has a constructor: GCC 12 destroys an aggregate
@@ -99,13 +116,20 @@ struct SlotAwaiter {
   // The fast path: a task that already finished is not waited for at all.
   bool await_ready() const noexcept { return slot->result.index() != 0; }
   template <class P>
-  void await_suspend(std::coroutine_handle<P> coroutine) noexcept {
+  void await_suspend(std::coroutine_handle<P> coroutine) {
+    // A stop request to the awaiting coroutine stops the spawned task too.
+    PromiseBase* frame = frame_of(coroutine);
+    if (frame && frame->stop.stop_possible()) {
+      link =
+          std::make_unique<std::stop_callback<StopForward>>(frame->stop, StopForward{slot->stop});
+    }
     slot->waiter.wait(coroutine);
   }
   Stored<T> await_resume() {
     if (slot->result.index() == 2) std::rethrow_exception(std::get<2>(slot->result));
     return std::move(std::get<1>(slot->result));
   }
+  std::unique_ptr<std::stop_callback<StopForward>> link;  // a pointer: GCC 12 moves awaiters
 };
 
 // Runs `task` in a driver that reports into `slot`, or abandons it if the
@@ -116,7 +140,9 @@ void run_into(std::shared_ptr<Slot<T>> slot, Task<T> task) {
     slot->set(error, std::move(value));
   };
   auto dropped = [slot]() noexcept { slot->abandon(); };
-  run_detached<T>(std::move(task), ReportOnce(std::move(report), std::move(dropped)));
+  std::stop_token stop = slot->stop.get_token();
+  run_detached<T>(std::move(task), ReportOnce(std::move(report), std::move(dropped)),
+                  std::move(stop));
 }
 
 // What spawn() queues: start the task and report into the slot. Dropped
@@ -172,6 +198,7 @@ struct WhenAll {
     std::exception_ptr error;
     Waiter waiter;
     bool finished = false;
+    std::optional<ChildStops> children;  // one token per task, stopped with ours too
   };
 
   explicit WhenAll(std::vector<Task<T>> t) : tasks(std::move(t)) {}
@@ -184,22 +211,27 @@ struct WhenAll {
   bool await_suspend(std::coroutine_handle<P> coroutine) {
     for (Task<T>& task : tasks) task.claim();
     state = std::make_shared<State>(std::vector<Stored<T>>(tasks.size()), tasks.size());
+    PromiseBase* frame = frame_of(coroutine);
+    state->children.emplace(tasks.size(), frame ? frame->stop : std::stop_token());
     for (std::size_t i = 0; i < tasks.size(); ++i) {
       auto report = [state = state, i](std::exception_ptr error, Stored<T> value) {
         if (state->finished) return;  // an earlier error already answered
         if (error) {
           state->error = error;
+          state->finished = true;
+          state->children->request_stop();  // the others are no longer needed
         } else {
           state->results[i] = std::move(value);
           if (--state->left > 0) return;
+          state->finished = true;
         }
-        state->finished = true;
         state->waiter.resume();
       };
       auto dropped = [state = state]() noexcept {
         if (!std::exchange(state->finished, true)) state->waiter.abandon();
       };
-      run_detached<T>(std::move(tasks[i]), ReportOnce(std::move(report), std::move(dropped)));
+      run_detached<T>(std::move(tasks[i]), ReportOnce(std::move(report), std::move(dropped)),
+                      state->children->token(i));
     }
     if (state->finished) return false;  // all done while starting: do not suspend
     state->waiter.wait(coroutine);      // set last, so nothing resumes us too early
@@ -223,6 +255,7 @@ struct Race {
     Waiter waiter;
     TimerId timer;
     bool done = false;
+    std::optional<ChildStops> loser;  // the task's token, stopped with ours too
   };
 
   Race(Reactor& r, Task<T> t, Duration d) : reactor(r), task(std::move(t)), timeout(d) {}
@@ -236,6 +269,8 @@ struct Race {
   template <class P>
   bool await_suspend(std::coroutine_handle<P> coroutine) {
     task.claim();
+    PromiseBase* frame = frame_of(coroutine);
+    state->loser.emplace(1, frame ? frame->stop : std::stop_token());
     // At teardown, the task's driver or the timer is destroyed unrun: the
     // first of them to go destroys the waiting chain, the second finds it done.
     auto dropped = [state = state]() noexcept {
@@ -247,10 +282,13 @@ struct Race {
       decide(*state, error ? Outcome(std::in_place_index<2>, error)
                            : Outcome(std::in_place_index<1>, std::move(value)));
     };
-    run_detached<T>(std::move(task), ReportOnce(std::move(report), dropped));
+    run_detached<T>(std::move(task), ReportOnce(std::move(report), dropped),
+                    state->loser->token(0));
     if (state->done) return false;  // it answered already: no race to run
     auto expire = [state = state] {
       if (state->done) return;
+      state->done = true;            // first: the loser's errc::cancelled is not the answer
+      state->loser->request_stop();  // nothing runs on after the deadline
       auto timeout_error = std::make_exception_ptr(std::system_error(errc::timeout));
       decide(*state, Outcome(std::in_place_index<2>, timeout_error));
     };
@@ -276,7 +314,9 @@ struct Race {
 
 /// All tasks started at once (so a fan-out takes the longest of them, not
 /// their sum); the values in input order, or the first error as soon as it
-/// happens. Tasks still running then finish on their own, unheard.
+/// happens. The tasks still running are stopped first (they see
+/// errc::cancelled); one waiting on something that cannot be cancelled
+/// finishes on its own, unheard.
 template <class T>
 Task<detail::AllOf<T>> when_all(std::vector<Task<T>> tasks) {
   if constexpr (std::is_void_v<T>) {
@@ -287,9 +327,11 @@ Task<detail::AllOf<T>> when_all(std::vector<Task<T>> tasks) {
 }
 
 /// The task's result, or errc::timeout (thrown) after `timeout`, whichever
-/// comes first. The loser is harmless: a late result finds the race decided
-/// and is dropped (its frame frees itself when it ends); a timer that lost is
-/// cancelled. No frame is ever resumed after it was destroyed.
+/// comes first. The loser is stopped: a timer that lost is cancelled, a task
+/// that lost sees errc::cancelled. A task waiting on something that cannot be
+/// cancelled runs on; its late result finds the race decided and is dropped
+/// (its frame frees itself when it ends). No frame is ever resumed after it
+/// was destroyed.
 template <class T>
 Task<T> with_timeout(Reactor& reactor, Task<T> task, Duration timeout) {
   if constexpr (std::is_void_v<T>) {

@@ -15,11 +15,18 @@
 //                    the coroutine goes on at once, with no nested resume.
 //   await_resume()   hand back the value, or throw the error.
 // The handler IS the stage-1 callback: the reactor sees nothing else.
+//
+// Cancellation: an operation that takes a std::stop_token after its handler
+// (the services do) gets the awaiting coroutine's token; it registers its own
+// std::stop_callback (a CancelSlot, common/cancel.hpp), so a stop request
+// cancels it and the co_await throws errc::cancelled. An operation without a
+// token parameter cannot be cancelled, and runs to its end.
 
 #include <coroutine>
 #include <functional>
 #include <optional>
 #include <stdexcept>
+#include <stop_token>
 #include <system_error>
 #include <tuple>
 #include <type_traits>
@@ -66,7 +73,15 @@ class CallbackAwaiter {
     coroutine_ = coroutine;
     frame_ = detail::frame_of(coroutine);
     state_ = State::starting;
-    std::apply([&](Args&... args) { std::invoke(op_, args..., Resume(this)); }, args_);
+    std::apply(
+        [&](Args&... args) {
+          if constexpr (std::is_invocable_v<Op&, Args&..., Resume, std::stop_token>) {
+            std::invoke(op_, args..., Resume(this), frame_ ? frame_->stop : std::stop_token());
+          } else {
+            std::invoke(op_, args..., Resume(this));
+          }
+        },
+        args_);
     if (state_ == State::finished) return false;  // answered inside op: go on, no suspension
     state_ = State::waiting;
     return true;

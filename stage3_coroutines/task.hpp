@@ -9,6 +9,11 @@
 // constant stack). Its exception, if any, is rethrown there, the original
 // object (its backtrace rides beside it: async_backtrace). The Task object
 // owns the frame and destroys it exactly once. No reactor event in any of it.
+//
+// Every frame carries a std::stop_token (common/cancel.hpp): the one its
+// awaiter had, so a stop request reaches whatever the chain is waiting on
+// now. start() gives the first one; when_all and with_timeout give their
+// children tokens of their own, to stop the losers (combinators.hpp).
 
 #include <atomic>
 #include <coroutine>
@@ -16,6 +21,7 @@
 #include <optional>
 #include <source_location>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <system_error>
 #include <type_traits>
@@ -53,6 +59,7 @@ struct PromiseBase {
     return std::forward<Awaitable>(awaitable);
   }
 
+  std::stop_token stop;            // cancels this coroutine's work: its awaiter's token
   std::source_location function;   // which coroutine this is
   std::source_location where;      // its last co_await (empty before the first)
   PromiseBase* awaiter = nullptr;  // the frame that awaits this one, if any
@@ -195,6 +202,7 @@ class [[nodiscard]] Task {
       auto& promise = child.promise();
       promise.continuation = awaiting;
       promise.awaiter = detail::frame_of(awaiting);
+      if (promise.awaiter) promise.stop = promise.awaiter->stop;  // the child inherits the token
       promise.starting = true;
       child.resume();  // runs the task until it first suspends, or to its end
       promise.starting = false;
@@ -229,6 +237,15 @@ namespace detail {
 // stage 1's world.
 struct Detached {
   struct promise_type : PromiseBase {
+    // The coroutine's arguments come here too: a std::stop_token among them
+    // becomes the token of this driver, and so of the task it awaits.
+    template <class... Args>
+    explicit promise_type(Args&... args) {
+      auto take = [this](auto& arg) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(arg)>, std::stop_token>) stop = arg;
+      };
+      (take(args), ...);
+    }
     Detached get_return_object() noexcept {
       root = std::coroutine_handle<promise_type>::from_promise(*this);
       return {};
@@ -244,8 +261,10 @@ struct Detached {
 };
 
 // The driver catches everything, so it never adds itself to a backtrace.
+// `stop` is read by the promise's constructor (Detached above).
 template <class T>
-Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stored<T>)> done) {
+Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stored<T>)> done,
+                      [[maybe_unused]] std::stop_token stop = {}) {
   std::exception_ptr error;
   Stored<T> value{};
   try {
@@ -267,10 +286,12 @@ Detached run_detached(Task<T> task, UniqueFunction<void(std::exception_ptr, Stor
 /// Throws std::logic_error (and calls nothing) for a task moved from or awaited.
 /// Destroyed with the reactor before it finishes, the task's frames are freed
 /// without running further, and `done` is destroyed without being called.
+/// Stopping `stop` cancels the operation the task waits on; the task then
+/// sees errc::cancelled thrown from that co_await.
 template <class T, class Done>
-void start(Task<T> task, Done done) {
+void start(Task<T> task, Done done, std::stop_token stop = {}) {
   task.claim();
-  detail::run_detached<T>(std::move(task), std::move(done));
+  detail::run_detached<T>(std::move(task), std::move(done), std::move(stop));
 }
 
 }  // namespace evo::stage3

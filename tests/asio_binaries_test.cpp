@@ -51,8 +51,8 @@ std::vector<std::string> story(const std::string& text) {
 }
 
 const std::vector<std::string> stages = {"stage1_callbacks", "stage2_futures", "stage3_coroutines"};
-const std::vector<std::string> scenarios = {"two-tasks", "chain",   "fan-out",
-                                            "failure",   "timeout", "blocking"};
+const std::vector<std::string> scenarios = {"two-tasks", "chain",    "fan-out", "failure",
+                                            "timeout",   "blocking", "cancel"};
 
 // One test per stage, so that each stays quick under the sanitizers.
 class AsioBinary : public testing::TestWithParam<std::string> {};

@@ -50,8 +50,8 @@ Result run(const std::string& binary, const std::string& args) {
 }
 
 const std::vector<std::string> stages = {"stage1_callbacks", "stage2_futures", "stage3_coroutines"};
-const std::vector<std::string> scenarios = {"two-tasks", "chain",   "fan-out",
-                                            "failure",   "timeout", "blocking"};
+const std::vector<std::string> scenarios = {"two-tasks", "chain",    "fan-out", "failure",
+                                            "timeout",   "blocking", "cancel"};
 
 TEST(Binaries, TheWalkThroughPrintsTheTextbookOrderInTwoSeconds) {
   for (const auto& stage : stages) {
@@ -98,6 +98,40 @@ TEST(Binaries, TheTwoTasksTraceMatchesTheGoldenFile) {
   }
 }
 
+// The acceptance of cancellation: at the deadline the fetch's timer is
+// cancelled (an `x` line) and nothing is left waiting; in the cancel scenario
+// the failure cancels its siblings' fetches. Regenerate as above, with
+// `--scenario timeout` and `--scenario cancel --users 3 --fail user:2
+// --latency-profile 100ms`.
+TEST(Binaries, TheCancellationTracesMatchTheGoldenFiles) {
+  const std::vector<std::pair<std::string, std::string>> goldens = {
+      {"timeout.trace", "--clock virtual --trace --scenario timeout"},
+      {"cancel.trace",
+       "--clock virtual --trace --scenario cancel --users 3 --fail user:2 --latency-profile "
+       "100ms"}};
+  for (const auto& [file, args] : goldens) {
+    std::string golden = slurp(fs::path(EVO_SOURCE_DIR) / "tests/golden" / file);
+    ASSERT_FALSE(golden.empty()) << file;
+    EXPECT_NE(golden.find("x user"), std::string::npos) << file << " shows no cancelled timer";
+    for (const auto& stage : stages) {
+      Result r = run(stage, args);
+      EXPECT_EQ(r.exit_code, 1) << stage << " " << args;
+      std::string body = r.out.substr(r.out.find('\n') + 1);
+      EXPECT_EQ(body, golden) << stage << " " << args;
+    }
+  }
+}
+
+TEST(Binaries, CancelAfterStopsTheWorkflowFromOutside) {
+  for (const auto& stage : stages) {
+    Result r = run(stage, "--clock virtual --scenario fan-out --cancel-after 300ms");
+    EXPECT_EQ(r.exit_code, 1) << stage;
+    EXPECT_NE(r.out.find("Caller: cancel\nError: cancelled\nTotal time: 0.300s"), std::string::npos)
+        << stage << ":\n"
+        << r.out;
+  }
+}
+
 TEST(Binaries, BadInputGetsOneLineAndExitCode64) {
   const std::vector<std::string> bad = {"--scenario nope",
                                         "--latency-user -5ms",
@@ -112,7 +146,10 @@ TEST(Binaries, BadInputGetsOneLineAndExitCode64) {
                                         "--fail user",
                                         "--timeout",
                                         "--shuffle -1",
-                                        "--trace-json /nonexistent/dir/t.json"};
+                                        "--trace-json /nonexistent/dir/t.json",
+                                        "--cancel-after 1s",
+                                        "--scenario chain --cancel-after soon",
+                                        "--scenario chain --engine asio --cancel-after 1s"};
   for (const auto& args : bad) {
     Result r = run("stage1_callbacks", args);
     EXPECT_EQ(r.exit_code, 64) << args;

@@ -224,6 +224,31 @@ TEST(ParseOptions, OtherScenariosFailNothingByDefault) {
   EXPECT_TRUE(o.scenario.services.failing_profiles.empty());
 }
 
+TEST(ParseOptions, TheCancelScenarioFailsItsMiddleUserByDefault) {
+  Options o = options_from({"--scenario", "cancel", "--users", "7"});
+  EXPECT_EQ(o.scenario.kind, ScenarioKind::cancel);
+  EXPECT_EQ(o.scenario.services.failing_users, (std::set<evo::UserId>{4}));
+}
+
+TEST(ParseOptions, CancelAfterReadsADuration) {
+  EXPECT_FALSE(options_from({"--scenario", "chain"}).scenario.cancel_after.has_value());
+  Options o = options_from({"--scenario", "chain", "--cancel-after", "250ms"});
+  EXPECT_EQ(o.scenario.cancel_after, std::chrono::milliseconds(250));
+}
+
+TEST(ParseOptions, CancelAfterRefusesWhatCannotBeCancelled) {
+  for (std::vector<const char*> args :
+       {std::vector<const char*>{"--cancel-after", "1s"},
+        std::vector<const char*>{"--scenario", "blocking", "--cancel-after", "1s"},
+        std::vector<const char*>{"--scenario", "chain", "--engine", "asio", "--cancel-after", "1s"},
+        std::vector<const char*>{"--scenario", "chain", "--cancel-after", "-1s"}}) {
+    CliResult r = parse(args);
+    EXPECT_FALSE(r.parsed.options.has_value());
+    EXPECT_EQ(r.parsed.exit_code, evo::exit_usage);
+    EXPECT_NE(r.err.find("--cancel-after"), std::string::npos) << r.err;
+  }
+}
+
 TEST(ParseOptions, HelpExitsZeroAndPrintsTheFlagsToOut) {
   for (const char* flag : {"--help", "-h"}) {
     CliResult r = parse({flag});

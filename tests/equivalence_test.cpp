@@ -68,6 +68,9 @@ auto deadline(Duration d) {
 auto block(Duration d) {
   return [=](Scenario& s) { s.block = d; };
 }
+auto cancel_after(Duration d) {
+  return [=](Scenario& s) { s.cancel_after = d; };
+}
 
 using K = ScenarioKind;
 const std::vector<Case> cases = {
@@ -98,6 +101,18 @@ const std::vector<Case> cases = {
     {"TimeoutDuringUserFetch", make(K::timeout, deadline(100ms)), true},
     {"TimeoutAfterUserFailure", make(K::timeout, deadline(1s), fail_user(42)), true},
     {"TimeoutAfterProfileFailure", make(K::timeout, deadline(1s), fail_profile(42)), true},
+    // Cancellation: the losers are stopped, and every stage stops them in the
+    // same order at the same instant, so the traces still match.
+    {"CancelScenario", make(K::cancel, users(5), fail_user(3)), true},
+    {"CancelScenarioFailingProfile", make(K::cancel, users(6), fail_profile(4)), true},
+    {"CancelFromOutsideDuringTheUserFetch", make(K::chain, cancel_after(100ms)), true},
+    {"CancelFromOutsideDuringTheProfileFetch", make(K::failure, cancel_after(250ms)), true},
+    {"CancelFromOutsideDuringAFanOut", make(K::fan_out, users(5), cancel_after(300ms)), true},
+    {"CancelFromOutsideBeforeTheFanOutStarts", make(K::fan_out, users(3), cancel_after(0s)), true},
+    {"CancelFromOutsideDuringATimeout", make(K::timeout, cancel_after(300ms)), true},
+    {"CancelFromOutsideAfterTheEnd", make(K::chain, cancel_after(2s)), false},
+    // The stop request and the reply are due at the same instant: either may win.
+    {"CancelFromOutsideAtTheReply", make(K::chain, cancel_after(500ms)), std::nullopt},
 };
 
 struct Recorded {

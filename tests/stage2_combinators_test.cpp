@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
+#include <stop_token>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "common/services.hpp"
 #include "stage2_futures/from_callbacks.hpp"
 #include "tests/stack_span.hpp"
 
@@ -286,6 +289,84 @@ TEST_F(CombinatorsTest, AReactorDestroyedUnderARepeatEndsAndRunsNothingMore) {
   }
   EXPECT_EQ(steps, 1);
   EXPECT_FALSE(finished);
+}
+
+// Cancellation: the futures below come from the services, started with a
+// token of the ChildStops the combinator is given, so it can stop them.
+TEST_F(CombinatorsTest, WhenAllStopsTheOthersOnTheFirstError) {
+  Reactor reactor(ClockMode::virtual_time);
+  ServiceConfig config;
+  config.failing_users = {1};
+  Services services(reactor, config);  // the user fails at 200 ms; profiles take 300 ms
+  auto children = std::make_shared<ChildStops>(3, std::stop_token());
+  std::vector<Future<int>> futures;
+  futures.push_back(make_future<User>([&](Handler<User> handler) {
+                      services.fetch_user(1, std::move(handler), children->token(0));
+                    }).then([](User user) { return static_cast<int>(user.id); }));
+  for (std::size_t i : {1u, 2u}) {
+    futures.push_back(make_future<Profile>([&, i](Handler<Profile> handler) {
+                        services.fetch_profile(2, std::move(handler), children->token(i));
+                      }).then([](Profile profile) { return static_cast<int>(profile.user_id); }));
+  }
+  std::error_code seen;
+  when_all(std::move(futures), std::move(children))
+      .on_complete([&](std::error_code ec, std::vector<int>) { seen = ec; });
+  reactor.run();
+  EXPECT_EQ(seen, errc::user_not_found);
+  EXPECT_EQ(reactor.now(), 200ms) << "the profile fetches were stopped at the failure";
+  EXPECT_EQ(reactor.stats().timers_cancelled, 2u);
+}
+
+TEST_F(CombinatorsTest, WhenAllStopsTheOthersBeforeItAnswers) {
+  Reactor reactor(ClockMode::virtual_time);
+  auto children = std::make_shared<ChildStops>(2, std::stop_token());
+  Promise<int> failing;
+  std::vector<Future<int>> futures;
+  futures.push_back(failing.get_future());
+  futures.push_back(sleep_for(reactor, 5s).then([] { return 1; }));
+  bool stopped_before_answer = false;
+  std::stop_token other = children->token(1);
+  when_all(std::move(futures), std::move(children))
+      .on_complete([&](std::error_code, std::vector<int>) {
+        stopped_before_answer = other.stop_requested();
+      });
+  reactor.call_after(1s, [&] { failing.set_error(errc::bad_response); });
+  reactor.run();
+  EXPECT_TRUE(stopped_before_answer);
+}
+
+TEST_F(CombinatorsTest, WithTimeoutStopsTheLoserAtTheDeadline) {
+  Reactor reactor(ClockMode::virtual_time);
+  Services services(reactor, ServiceConfig{});  // a user answers after 200 ms
+  auto loser = std::make_shared<ChildStops>(1, std::stop_token());
+  Future<User> fetch = make_future<User>(
+      [&](Handler<User> handler) { services.fetch_user(7, std::move(handler), loser->token(0)); });
+  std::error_code seen;
+  with_timeout(reactor, std::move(fetch), 50ms, std::move(loser))
+      .on_complete([&](std::error_code ec, User) { seen = ec; });
+  reactor.run();
+  EXPECT_EQ(seen, errc::timeout);
+  EXPECT_EQ(reactor.now(), 50ms) << "the fetch's timer was cancelled at the deadline";
+  EXPECT_EQ(reactor.stats().timers_cancelled, 1u);
+}
+
+TEST_F(CombinatorsTest, StoppingAThenChainCancelsTheOperationPendingNow) {
+  Reactor reactor(ClockMode::virtual_time);
+  Services services(reactor, ServiceConfig{});  // 200 ms for a user, 300 ms for a profile
+  std::stop_source stop;
+  std::stop_token token = stop.get_token();
+  std::error_code seen;
+  make_future<User>([&](Handler<User> h) { services.fetch_user(7, std::move(h), token); })
+      .then([&](User user) {  // the second fetch takes the same token
+        return make_future<Profile>(
+            [&](Handler<Profile> h) { services.fetch_profile(user.id, std::move(h), token); });
+      })
+      .on_complete([&](std::error_code ec, Profile) { seen = ec; });
+  reactor.call_after(300ms, [&] { stop.request_stop(); });  // during the profile fetch
+  reactor.run();
+  EXPECT_EQ(seen, errc::cancelled);
+  EXPECT_EQ(reactor.now(), 300ms);
+  EXPECT_EQ(reactor.stats().timers_cancelled, 1u);
 }
 
 }  // namespace

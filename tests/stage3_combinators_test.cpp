@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <stop_token>
+#include <system_error>
 #include <vector>
 
 #include "common/errors.hpp"
+#include "common/services.hpp"
 #include "stage3_coroutines/from_callbacks.hpp"
 #include "stage3_coroutines/task.hpp"
 
@@ -135,6 +138,109 @@ TEST_F(CombinatorsTest, WithTimeoutTakesAVoidTask) {
   EXPECT_FALSE(fast);
   EXPECT_EQ(slow, errc::timeout);
   EXPECT_EQ(woke, 2) << "the loser ran to its end, unheard";
+}
+
+// Cancellation and structured concurrency: the tokens a frame inherits, and
+// children that have all ended by the time their parent goes on.
+struct Alive {  // counts the child frames still alive
+  explicit Alive(int& n) : count(n) { ++count; }
+  ~Alive() { --count; }
+  int& count;
+};
+
+Task<User> fetch_user_task(Services& services, UserId id, int& alive) {
+  Alive here(alive);
+  co_return co_await async_call<User>(&Services::fetch_user, &services, id);  // suspends
+}
+
+Task<Profile> fetch_profile_task(Services& services, UserId id, int& alive) {
+  Alive here(alive);
+  co_return co_await async_call<Profile>(&Services::fetch_profile, &services, id);  // suspends
+}
+
+TEST_F(CombinatorsTest, ATaskInheritsTheStopTokenOfItsAwaiter) {
+  Services services(reactor, ServiceConfig{});  // a user takes 200 ms
+  int alive = 0;
+  auto outer = [&]() -> Task<User> { co_return co_await fetch_user_task(services, 7, alive); };
+  std::stop_source stop;
+  std::exception_ptr error;
+  start(
+      outer(), [&](std::exception_ptr e, User) { error = e; }, stop.get_token());
+  reactor.call_after(50ms, [&] { stop.request_stop(); });
+  reactor.run();
+  ASSERT_TRUE(error);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), errc::cancelled);
+  }
+  EXPECT_EQ(reactor.now(), 50ms) << "the fetch's timer was cancelled with the task";
+}
+
+TEST_F(CombinatorsTest, WhenAllStopsTheOthersAndNoChildOutlivesTheParent) {
+  ServiceConfig config;
+  config.failing_users = {1};
+  Services services(reactor, config);  // the user fails at 200 ms; profiles take 300 ms
+  int alive = 0;
+  int alive_when_resumed = -1;
+  std::error_code seen;
+  auto parent = [&]() -> Task<void> {
+    std::vector<Task<int>> children;
+    auto user = [&]() -> Task<int> { co_return (co_await fetch_user_task(services, 1, alive)).id; };
+    auto profile = [&]() -> Task<int> {
+      co_return (co_await fetch_profile_task(services, 2, alive)).user_id;
+    };
+    children.push_back(user());
+    children.push_back(profile());
+    children.push_back(profile());
+    try {
+      co_await when_all(std::move(children));  // suspends
+    } catch (const std::system_error& e) {
+      seen = e.code();
+      alive_when_resumed = alive;
+    }
+  };
+  start(parent(), [](std::exception_ptr, std::monostate) {});
+  reactor.run();
+  EXPECT_EQ(seen, errc::user_not_found);
+  EXPECT_EQ(alive_when_resumed, 0) << "every child had ended before the parent went on";
+  EXPECT_EQ(reactor.now(), 200ms);
+  EXPECT_EQ(reactor.stats().timers_cancelled, 2u);
+}
+
+TEST_F(CombinatorsTest, WithTimeoutStopsTheLoserBeforeTheCallerResumes) {
+  Services services(reactor, ServiceConfig{});
+  int alive = 0;
+  int alive_when_resumed = -1;
+  auto parent = [&]() -> Task<void> {
+    try {
+      co_await with_timeout(reactor, fetch_user_task(services, 7, alive), 50ms);  // suspends
+    } catch (const std::system_error& e) {
+      EXPECT_EQ(e.code(), errc::timeout);
+      alive_when_resumed = alive;
+    }
+  };
+  start(parent(), [](std::exception_ptr, std::monostate) {});
+  reactor.run();
+  EXPECT_EQ(alive_when_resumed, 0);
+  EXPECT_EQ(reactor.now(), 50ms);
+}
+
+TEST_F(CombinatorsTest, AStoppedSpawnedTaskSeesCancelledFromTheLoop) {
+  Services services(reactor, ServiceConfig{});
+  int alive = 0;
+  std::stop_source stop;
+  stop.request_stop();  // before the task even starts
+  std::exception_ptr error;
+  auto parent = [&]() -> Task<User> {
+    co_return co_await spawn(reactor, "worker", fetch_user_task(services, 7, alive));
+  };
+  start(
+      parent(), [&](std::exception_ptr e, User) { error = e; }, stop.get_token());
+  reactor.run();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(reactor.now(), 0s);
+  EXPECT_EQ(reactor.stats().timers_armed, 0u);
 }
 
 }  // namespace

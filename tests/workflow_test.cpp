@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stop_token>
 
 #include "common/errors.hpp"
 #include "common/reactor.hpp"
@@ -127,7 +128,7 @@ TYPED_TEST(Workflow, FetchUserAndProfileRunsTheCallsInSequence) {
   this->config.user_latency = 200ms;
   this->config.profile_latency = 300ms;
   Seen<UserProfile> seen;
-  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen));
+  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -141,7 +142,7 @@ TYPED_TEST(Workflow, FetchUserAndProfileRunsTheCallsInSequence) {
 TYPED_TEST(Workflow, UserFailureReachesTheCallerOnceAndSkipsTheProfile) {
   this->config.failing_users = {7};
   Seen<UserProfile> seen;
-  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen));
+  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -153,7 +154,7 @@ TYPED_TEST(Workflow, UserFailureReachesTheCallerOnceAndSkipsTheProfile) {
 TYPED_TEST(Workflow, ProfileFailureReachesTheCallerOnce) {
   this->config.failing_profiles = {7};
   Seen<UserProfile> seen;
-  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen));
+  this->api.fetch_user_and_profile(this->services(), 7, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -163,7 +164,7 @@ TYPED_TEST(Workflow, ProfileFailureReachesTheCallerOnce) {
 
 TYPED_TEST(Workflow, FetchAllRunsConcurrentlyAndKeepsIdOrder) {
   Seen<std::vector<UserProfile>> seen;
-  this->api.fetch_all(this->services(), {5, 3, 9, 1}, this->record(seen));
+  this->api.fetch_all(this->services(), {5, 3, 9, 1}, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -181,13 +182,13 @@ TYPED_TEST(Workflow, FetchAllReportsTheFirstErrorOnlyOnce) {
   this->config.failing_users = {3};
   this->config.failing_profiles = {9};
   Seen<std::vector<UserProfile>> seen;
-  this->api.fetch_all(this->services(), {5, 3, 9, 1}, this->record(seen));
+  this->api.fetch_all(this->services(), {5, 3, 9, 1}, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
   EXPECT_EQ(seen.error, errc::user_not_found);
   EXPECT_EQ(seen.at, 200ms) << "the first error answers at once";
-  EXPECT_EQ(this->reactor.now(), 500ms) << "the other fetches still finish, unheard";
+  EXPECT_EQ(this->reactor.now(), 200ms) << "and the other fetches are cancelled with it";
 }
 
 // Nothing to fetch, so the answer is known at once; it still comes from the
@@ -195,7 +196,7 @@ TYPED_TEST(Workflow, FetchAllReportsTheFirstErrorOnlyOnce) {
 // completion is one posted callback, the same in every stage.
 TYPED_TEST(Workflow, FetchAllOfNoUsersAnswersFromTheLoopNotBeforeReturning) {
   Seen<std::vector<UserProfile>> seen;
-  this->api.fetch_all(this->services(), {}, this->record(seen));
+  this->api.fetch_all(this->services(), {}, this->record(seen), {});
   EXPECT_EQ(seen.calls, 0) << "the handler ran inside fetch_all";
   this->reactor.run();
 
@@ -208,20 +209,19 @@ TYPED_TEST(Workflow, FetchAllOfNoUsersAnswersFromTheLoopNotBeforeReturning) {
       (std::vector<std::string>{"0.000s main ready #1", "0.000s main run #1", "0.000s main done"}));
 }
 
-TYPED_TEST(Workflow, TimeoutAnswersAtTheDeadlineAndDropsTheLateReply) {
+TYPED_TEST(Workflow, TimeoutAnswersAtTheDeadlineOnce) {
   Seen<UserProfile> seen;
-  this->api.fetch_with_timeout(this->services(), 7, 400ms, this->record(seen));
+  this->api.fetch_with_timeout(this->services(), 7, 400ms, this->record(seen), {});
   this->reactor.run();
 
-  EXPECT_EQ(seen.calls, 1) << "the late reply must not call the handler again";
+  EXPECT_EQ(seen.calls, 1) << "the cancelled fetch must not call the handler again";
   EXPECT_EQ(seen.error, errc::timeout);
   EXPECT_EQ(seen.at, 400ms);
-  EXPECT_EQ(this->reactor.now(), 500ms) << "the late reply still arrives, and is dropped";
 }
 
 TYPED_TEST(Workflow, TimeoutThatLosesIsCancelled) {
   Seen<UserProfile> seen;
-  this->api.fetch_with_timeout(this->services(), 7, 1s, this->record(seen));
+  this->api.fetch_with_timeout(this->services(), 7, 1s, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -234,7 +234,7 @@ TYPED_TEST(Workflow, TimeoutThatLosesIsCancelled) {
 TYPED_TEST(Workflow, TimeoutPassesAnEarlierErrorThrough) {
   this->config.failing_users = {7};
   Seen<UserProfile> seen;
-  this->api.fetch_with_timeout(this->services(), 7, 1s, this->record(seen));
+  this->api.fetch_with_timeout(this->services(), 7, 1s, this->record(seen), {});
   this->reactor.run();
 
   EXPECT_EQ(seen.calls, 1);
@@ -242,21 +242,122 @@ TYPED_TEST(Workflow, TimeoutPassesAnEarlierErrorThrough) {
   EXPECT_EQ(seen.at, 200ms);
 }
 
+TYPED_TEST(Workflow, TimeoutCancelsTheFetchAtTheDeadline) {
+  Seen<UserProfile> seen;
+  std::size_t pending_at_answer = 0;
+  Handler<UserProfile> record = this->record(seen);
+  this->api.fetch_with_timeout(this->services(), 7, 400ms,
+                               [&](std::error_code ec, UserProfile value) {
+                                 pending_at_answer = this->reactor.pending();
+                                 record(ec, std::move(value));
+                               },
+                               {});
+  this->reactor.run();
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.error, errc::timeout);
+  EXPECT_EQ(this->count(EventKind::timer_cancelled, "fetch_profile"), 1u);
+  EXPECT_EQ(pending_at_answer, 0u) << "the loser's timer must be gone when the caller hears";
+  EXPECT_EQ(this->reactor.now(), 400ms) << "nothing runs on after the deadline";
+}
+
+TYPED_TEST(Workflow, AFailedFanOutCancelsTheOthersAtOnce) {
+  this->config.failing_users = {3};
+  this->config.user_latency = 100ms;
+  this->config.profile_latency = 100ms;
+  Seen<std::vector<UserProfile>> seen;
+  this->api.fetch_all(this->services(), {1, 2, 3, 4, 5}, this->record(seen), {});
+  this->reactor.run();
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.error, errc::user_not_found);
+  EXPECT_EQ(seen.at, 100ms);
+  EXPECT_EQ(this->reactor.now(), 100ms) << "no sibling may fetch its profile after the failure";
+}
+
+TYPED_TEST(Workflow, AFanOutOfTenThousandEndsAtTheFailureNotTheSlowestFetch) {
+  this->config.failing_users = {5000};
+  Seen<std::vector<UserProfile>> seen;
+  std::vector<UserId> ids;
+  for (UserId id = 1; id <= 10'000; ++id) ids.push_back(id);
+  this->api.fetch_all(this->services(), ids, this->record(seen), {});
+  this->reactor.run();
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.error, errc::user_not_found);
+  EXPECT_EQ(seen.at, 200ms);
+  EXPECT_EQ(this->reactor.now(), 200ms) << "no profile fetch may run on to 500 ms";
+  EXPECT_EQ(this->reactor.stats().timers_cancelled, 4999u)
+      << "users 1..4999 had armed their profile fetch; 5001..10000 had not yet run";
+}
+
+TYPED_TEST(Workflow, ACancelFromOutsideStopsEveryFetchAndAnswersOnce) {
+  Seen<std::vector<UserProfile>> seen;
+  std::stop_source stop;
+  this->api.fetch_all(this->services(), {1, 2, 3}, this->record(seen), stop.get_token());
+  this->reactor.call_after(300ms, [&] {  // the users have arrived; the profiles are pending
+    stop.request_stop();
+    stop.request_stop();  // twice: nothing more happens
+  });
+  this->reactor.run();
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.error, errc::cancelled);
+  EXPECT_EQ(seen.at, 300ms);
+  EXPECT_EQ(this->reactor.now(), 300ms);
+  EXPECT_EQ(this->count(EventKind::timer_cancelled, "fetch_profile"), 3u);
+}
+
+TYPED_TEST(Workflow, ACancelBeforeTheStartAnswersFromTheLoop) {
+  Seen<UserProfile> seen;
+  std::stop_source stop;
+  stop.request_stop();
+  this->api.fetch_with_timeout(this->services(), 7, 1s, this->record(seen), stop.get_token());
+  EXPECT_EQ(seen.calls, 0) << "never inside the initiating call";
+  this->reactor.run();
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_EQ(seen.error, errc::cancelled);
+  EXPECT_EQ(this->reactor.now(), 0s) << "the deadline's timer was cancelled too";
+}
+
+TYPED_TEST(Workflow, CancellingAfterTheEndOrFromInsideTheHandlerIsSafe) {
+  Seen<UserProfile> seen;
+  std::stop_source stop;
+  Handler<UserProfile> record = this->record(seen);
+  this->api.fetch_user_and_profile(
+      this->services(), 7,
+      [&](std::error_code ec, UserProfile value) {
+        stop.request_stop();  // from inside the final handler
+        record(ec, std::move(value));
+      },
+      stop.get_token());
+  this->reactor.run();
+  stop.request_stop();  // and after the end
+
+  EXPECT_EQ(seen.calls, 1);
+  EXPECT_FALSE(seen.error);
+  EXPECT_EQ(seen.value.user.id, 7);
+}
+
 // The runner's scenarios, as the binaries start them: each finishes with one
 // answer, on every stage.
 TYPED_TEST(Workflow, EveryScenarioAnswersExactlyOnce) {
-  for (ScenarioKind kind : {ScenarioKind::two_tasks, ScenarioKind::chain, ScenarioKind::fan_out,
-                            ScenarioKind::failure, ScenarioKind::timeout, ScenarioKind::blocking}) {
+  for (ScenarioKind kind :
+       {ScenarioKind::two_tasks, ScenarioKind::chain, ScenarioKind::fan_out, ScenarioKind::failure,
+        ScenarioKind::timeout, ScenarioKind::blocking, ScenarioKind::cancel}) {
     Scenario scenario;
     scenario.kind = kind;
     if (kind == ScenarioKind::failure) scenario.services.failing_profiles = {scenario.id};
+    if (kind == ScenarioKind::cancel) scenario.services.failing_users = {3};
     Reactor reactor(ClockMode::virtual_time);
     Services services(reactor, scenario.services);
     Outcome outcome;
     start_scenario(this->api, services, scenario, outcome);
     reactor.run();
     EXPECT_EQ(outcome.handler_calls, 1) << to_string(kind);
-    bool should_fail = kind == ScenarioKind::failure || kind == ScenarioKind::timeout;
+    bool should_fail = kind == ScenarioKind::failure || kind == ScenarioKind::timeout ||
+                       kind == ScenarioKind::cancel;
     EXPECT_EQ(static_cast<bool>(outcome.error), should_fail) << to_string(kind);
   }
 }

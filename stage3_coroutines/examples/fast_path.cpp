@@ -9,6 +9,7 @@
 // and what the reactor saw.
 #include <cstdio>
 #include <map>
+#include <stop_token>
 
 #include "common/reactor.hpp"
 #include "common/services.hpp"
@@ -48,7 +49,9 @@ class UserCache {
    private:
     UserCache& cache_;
     UserId id_;
-    CallbackAwaiter<User, void (Services::*)(UserId, Handler<User>), Services*, UserId> fetch_;
+    CallbackAwaiter<User, void (Services::*)(UserId, Handler<User>, std::stop_token), Services*,
+                    UserId>
+        fetch_;
   };
 
   Lookup lookup(UserId id) { return Lookup(*this, id); }
