@@ -217,6 +217,15 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
       if (!failures.empty())
         throw BadValue(
             "--fail: the HTTP backend's failures are the server's (user_service --fail)");
+      // These two scenarios are "a lookup that fails": over HTTP only the
+      // server can make one fail, so run them as chain or fan-out against a
+      // user_service started with --fail, rather than succeed in silence.
+      if (s.kind == ScenarioKind::failure || s.kind == ScenarioKind::cancel) {
+        throw BadValue("--scenario " + scenario +
+                       ": over HTTP the server decides what fails; start user_service --fail "
+                       "user:ID and run --scenario " +
+                       (s.kind == ScenarioKind::failure ? "chain --id ID" : "fan-out"));
+      }
     }
 
     if (!shuffle.empty()) {
