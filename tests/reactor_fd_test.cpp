@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -275,3 +276,26 @@ TEST(ReactorFd, WatchingAReusedFdNumberAfterCloseWithoutUnwatchThrowsAClearError
 }
 
 }  // namespace
+
+// An idle fd (registered, nothing wanted: a kept-alive connection) whose peer
+// hangs up: epoll reports EPOLLHUP even for an empty event mask, at every
+// wait, level-triggered. While another watch is pending the loop must still
+// block, not wake at once each time for a report that wakes no watch.
+TEST(ReactorFd, AHungUpFdWithNothingWantedDoesNotSpinTheLoop) {
+  Reactor r(ClockMode::real);
+  SocketPair idle;
+  Pipe other;
+  ASSERT_EQ(::write(idle.fds[1], "x", 1), 1);
+  r.watch(idle.fds[0], Interest::readable, [&] {
+    char c;
+    EXPECT_EQ(::read(idle.fds[0], &c, 1), 1);
+    ::shutdown(idle.fds[1], SHUT_RDWR);  // the peer goes away; nothing is wanted of fds[0] now
+  });
+  r.watch(other.read_end(), Interest::readable, [&] {
+    r.unwatch(idle.fds[0]);
+    r.unwatch(other.read_end());
+  });
+  r.call_after(std::chrono::milliseconds(20), [&] { other.write_byte(); });
+  r.run();
+  EXPECT_LT(r.stats().iterations, 10u) << "the loop spun on the hang-up for 20 ms";
+}
