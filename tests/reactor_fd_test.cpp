@@ -299,3 +299,30 @@ TEST(ReactorFd, AHungUpFdWithNothingWantedDoesNotSpinTheLoop) {
   r.run();
   EXPECT_LT(r.stats().iterations, 10u) << "the loop spun on the hang-up for 20 ms";
 }
+
+// A loop that only posts reads no clock (reactor.cpp, update_clock). Work
+// that takes time in such an iteration must not leave the next watch + timer
+// measuring the timer's delay from before it: the deadline counts from when
+// it was armed.
+TEST(ReactorFd, ATimerArmedAfterAWatchCountsFromNowNotFromAStaleClock) {
+  using namespace std::chrono_literals;
+  Reactor r(ClockMode::real);
+  Pipe pipe;
+  evo::Duration fired_at{};
+  r.post([&] {
+    // CPU-bound work, 50 ms, that the reactor does not see (block_for would
+    // read the clock after it, and hide the stale read).
+    for (auto end = std::chrono::steady_clock::now() + 50ms;
+         std::chrono::steady_clock::now() < end;) {
+    }
+    r.post([&] {  // the next iteration: nothing was pending, so no clock read
+      r.watch(pipe.read_end(), Interest::readable, [] {});
+      r.call_after(50ms, [&] {
+        fired_at = r.now();
+        r.unwatch(pipe.read_end());
+      });
+    });
+  });
+  r.run();
+  EXPECT_GE(fired_at, 100ms) << "the 50 ms timer counted from before the 50 ms of work";
+}
