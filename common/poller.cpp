@@ -99,7 +99,17 @@ void Poller::wait(int timeout_ms, std::vector<Ready>& ready) {
     Events events = (got & EPOLLIN ? bit(Interest::readable) : 0) |
                     (got & EPOLLOUT ? bit(Interest::writable) : 0);
     events &= fds_[fd].told;
-    if (events != 0) ready.push_back({fd, events});
+    if (events != 0) {
+      ready.push_back({fd, events});
+    } else {
+      // Nothing asked of fd, yet reported: an error or hang-up, which epoll
+      // reports even for an empty event mask, and at every wait until fd is
+      // closed. Kept registered, it would end each wait at once: the loop
+      // spins while anything else is pending. Forget it; its next watch
+      // (update()) adds it again, and then hears the hang-up.
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      fds_[fd] = {};
+    }
   }
 }
 

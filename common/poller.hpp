@@ -8,7 +8,9 @@
 // no events at all when nothing is wanted), never an ADD and a DEL per
 // readiness. When readiness was just reported, the change waits for the next
 // wait(): the callback that runs in between usually asks for the same
-// readiness again, and then no syscall is needed.
+// readiness again, and then no syscall is needed. One exception: an fd with
+// nothing wanted that reports an error or hang-up anyway (epoll always does)
+// is forgotten by wait(), or every wait after would end at once.
 //
 // epoll watches open file *descriptions*, not fd numbers: close a registered
 // fd and the kernel drops it silently (or, while a duplicate of it lives on,

@@ -21,6 +21,10 @@ void Reactor::watch(int fd, Interest interest, Callback&& fn) {
   poller_.update(fd, watches_[fd].wanted() | Poller::bit(interest));
   std::uint64_t id = next_id_++;
   w = {std::move(fn), current_, id};
+  // As in call_after: nothing armed or watched, so this iteration did not
+  // read the clock. Read it before the watch counts, or a call_after right
+  // after this would take now_ as fresh and arm its deadline from the past.
+  if (clock_ == ClockMode::real && live_timers_ == 0 && watching_ == 0) read_clock();
   ++watching_;
   acquire(current_);
   const char* what = interest == Interest::readable ? " readable" : " writable";

@@ -116,14 +116,23 @@ struct SlotAwaiter {
   // The fast path: a task that already finished is not waited for at all.
   bool await_ready() const noexcept { return slot->result.index() != 0; }
   template <class P>
-  void await_suspend(std::coroutine_handle<P> coroutine) {
-    // A stop request to the awaiting coroutine stops the spawned task too.
+  bool await_suspend(std::coroutine_handle<P> coroutine) {
+    // A stop request to the awaiting coroutine stops the spawned task too. If
+    // the token is stopped already, the stop_callback runs StopForward in its
+    // constructor, and the task may finish right there, inline: its result is
+    // then in the slot, with no one yet in the waiter to resume. So the
+    // result is checked after the link is made, and the coroutine goes on at
+    // once (false) instead of waiting for a resume that already happened.
+    // (The waiter is stored only after: stored before, set() would resume the
+    // coroutine inside its own await_suspend.)
     PromiseBase* frame = frame_of(coroutine);
     if (frame && frame->stop.stop_possible()) {
       link =
           std::make_unique<std::stop_callback<StopForward>>(frame->stop, StopForward{slot->stop});
     }
+    if (slot->result.index() != 0) return false;
     slot->waiter.wait(coroutine);
+    return true;
   }
   Stored<T> await_resume() {
     if (slot->result.index() == 2) std::rethrow_exception(std::get<2>(slot->result));

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -275,3 +276,53 @@ TEST(ReactorFd, WatchingAReusedFdNumberAfterCloseWithoutUnwatchThrowsAClearError
 }
 
 }  // namespace
+
+// An idle fd (registered, nothing wanted: a kept-alive connection) whose peer
+// hangs up: epoll reports EPOLLHUP even for an empty event mask, at every
+// wait, level-triggered. While another watch is pending the loop must still
+// block, not wake at once each time for a report that wakes no watch.
+TEST(ReactorFd, AHungUpFdWithNothingWantedDoesNotSpinTheLoop) {
+  Reactor r(ClockMode::real);
+  SocketPair idle;
+  Pipe other;
+  ASSERT_EQ(::write(idle.fds[1], "x", 1), 1);
+  r.watch(idle.fds[0], Interest::readable, [&] {
+    char c;
+    EXPECT_EQ(::read(idle.fds[0], &c, 1), 1);
+    ::shutdown(idle.fds[1], SHUT_RDWR);  // the peer goes away; nothing is wanted of fds[0] now
+  });
+  r.watch(other.read_end(), Interest::readable, [&] {
+    r.unwatch(idle.fds[0]);
+    r.unwatch(other.read_end());
+  });
+  r.call_after(std::chrono::milliseconds(20), [&] { other.write_byte(); });
+  r.run();
+  EXPECT_LT(r.stats().iterations, 10u) << "the loop spun on the hang-up for 20 ms";
+}
+
+// A loop that only posts reads no clock (reactor.cpp, update_clock). Work
+// that takes time in such an iteration must not leave the next watch + timer
+// measuring the timer's delay from before it: the deadline counts from when
+// it was armed.
+TEST(ReactorFd, ATimerArmedAfterAWatchCountsFromNowNotFromAStaleClock) {
+  using namespace std::chrono_literals;
+  Reactor r(ClockMode::real);
+  Pipe pipe;
+  evo::Duration fired_at{};
+  r.post([&] {
+    // CPU-bound work, 50 ms, that the reactor does not see (block_for would
+    // read the clock after it, and hide the stale read).
+    for (auto end = std::chrono::steady_clock::now() + 50ms;
+         std::chrono::steady_clock::now() < end;) {
+    }
+    r.post([&] {  // the next iteration: nothing was pending, so no clock read
+      r.watch(pipe.read_end(), Interest::readable, [] {});
+      r.call_after(50ms, [&] {
+        fired_at = r.now();
+        r.unwatch(pipe.read_end());
+      });
+    });
+  });
+  r.run();
+  EXPECT_GE(fired_at, 100ms) << "the 50 ms timer counted from before the 50 ms of work";
+}

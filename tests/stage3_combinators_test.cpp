@@ -243,5 +243,40 @@ TEST_F(CombinatorsTest, AStoppedSpawnedTaskSeesCancelledFromTheLoop) {
   EXPECT_EQ(reactor.stats().timers_armed, 0u);
 }
 
+// A parent stopped while it waits on something that ignores stop (a plain
+// sleep), then awaiting a task it spawned earlier: registering the stop link
+// stops the child at once, the child reports inline, and the parent must
+// still go on (it used to be resumed before it was stored, and never again).
+TEST_F(CombinatorsTest, AStoppedParentAwaitingARunningSpawnIsResumedOnce) {
+  Services services(reactor, ServiceConfig{});  // a user takes 200 ms
+  int alive = 0;
+  std::stop_source stop;
+  int calls = 0;
+  std::exception_ptr error;
+  auto parent = [&]() -> Task<User> {
+    Task<User> child = spawn(reactor, "child", fetch_user_task(services, 7, alive));
+    co_await sleep_for(reactor, 10ms);    // takes no token: ends at 10 ms, stopped or not
+    co_return co_await std::move(child);  // the token is stopped by now
+  };
+  start(
+      parent(),
+      [&](std::exception_ptr e, User) {
+        ++calls;
+        error = e;
+      },
+      stop.get_token());
+  reactor.call_after(5ms, [&] { stop.request_stop(); });
+  reactor.run();
+  EXPECT_EQ(calls, 1);
+  ASSERT_TRUE(error);
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::system_error& e) {
+    EXPECT_EQ(e.code(), errc::cancelled);
+  }
+  EXPECT_EQ(alive, 0);
+  EXPECT_EQ(live_frames(), 0u);
+}
+
 }  // namespace
 }  // namespace evo::stage3
