@@ -80,15 +80,29 @@ struct Client::Impl final : ConnectionOwner {
     options.max_connections = std::max<std::size_t>(options.max_connections, 1);
   }
 
-  void get(std::string target, ResponseHandler handler) {
-    if (closing) return;  // a handler's destructor asked, while ~Client drops them
+  std::uint64_t get(std::string target, ResponseHandler handler) {
     std::uint64_t id = next_id++;
+    if (closing) return id;  // a handler's destructor asked, while ~Client drops them
     TimerId deadline = reactor.call_after(
         options.deadline, [this, id] { on_deadline(id); }, "http deadline");
     requests.emplace(id, Request{std::move(target), std::move(handler), deadline});
     queue.push_back(id);
     dispatch();
+    return id;
   }
+
+  // Like on_deadline, but nobody is told: the request just goes. A posted
+  // failure from begin() or a late deadline then finds no request.
+  void cancel(std::uint64_t id) {
+    auto node = requests.extract(id);
+    if (node.empty()) return;
+    reactor.cancel(node.mapped().deadline);
+    std::erase(queue, id);
+    if (node.mapped().connection) {
+      close_connection(*node.mapped().connection);
+      dispatch();  // its slot is free: a queued request may have it
+    }
+  }  // the handler is destroyed here, unrun, once everything is settled
 
   // Gives queued requests a connection: an idle one if any, a new one while
   // under the cap. Beyond it they wait here for one to come free. Why a cap:
@@ -213,8 +227,12 @@ Client::~Client() {
   impl_->close_all();
 }
 
-void Client::get(std::string target, ResponseHandler handler) {
-  impl_->get(std::move(target), std::move(handler));
+std::uint64_t Client::get(std::string target, ResponseHandler handler) {
+  return impl_->get(std::move(target), std::move(handler));
+}
+
+void Client::cancel(std::uint64_t id) {
+  impl_->cancel(id);
 }
 
 const std::string& Client::last_error_detail() const noexcept {

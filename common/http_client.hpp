@@ -6,7 +6,8 @@
 // (http_response_reader.hpp); the sockets are in http_connection.cpp, and
 // common/README.md ("Real I/O") walks through them.
 //
-// (The interface the HTTP helpers agreed on: the signatures stay as they are.)
+// (The interface the HTTP helpers agreed on; get() now also returns the
+// request's id, for cancel(): callers that ignore it compile as before.)
 
 #include <cstdint>
 #include <memory>
@@ -62,7 +63,18 @@ class Client {
   /// deadline; the connection is closed). A non-2xx status is not an error
   /// here. A GET that finds its reused connection closed by the server (and
   /// nothing came back) is sent once more, on a fresh connection.
-  void get(std::string target, ResponseHandler handler);
+  /// Returns the request's id (never 0), for cancel().
+  std::uint64_t get(std::string target, ResponseHandler handler);
+
+  /// Stops request `id` now: a queued one is removed from the queue (never
+  /// sent); one in flight has its connection closed (unwatched first) and its
+  /// deadline disarmed, which frees the connection slot for the next queued
+  /// request. Its handler is then NOT called, by this or anything later: it is
+  /// destroyed unrun, as at ~Client (the caller who cancels has answered
+  /// already), and last_error_detail() is not touched. Harmless on an id that
+  /// is unknown, already completed, or already cancelled; may be called from
+  /// any handler.
+  void cancel(std::uint64_t id);
 
   /// The detail of the last error, for the learner: "connect to 127.0.0.1:9:
   /// Connection refused", "body larger than 1048576 bytes", "no answer within

@@ -15,8 +15,9 @@
 //
 // Cancellation (common/cancel.hpp): a fetch given a std::stop_token stops
 // when the token is stopped: the simulated fetch cancels its timer (no reply
-// will come), the HTTP fetch abandons its request (its answer, when it comes,
-// is dropped), and the handler runs at once, inside request_stop(), with
+// will come), the HTTP fetch cancels its request in http::Client (a queued
+// one is never sent; one in flight has its connection closed, so no late
+// answer or timeout follows), and the handler runs at once, inside request_stop(), with
 // errc::cancelled. A fetch started on a token stopped already answers
 // errc::cancelled from the loop (posted). A fetch that has completed ignores
 // the request.
