@@ -65,7 +65,9 @@ check_cxx_source_compiles("int main() { return 0; }" EVO_CAN_SANITIZE)
 unset(CMAKE_REQUIRED_FLAGS)
 function(evo_sanitize_exercise target)
   if(EVO_CAN_SANITIZE)
-    target_compile_options(${target} PRIVATE ${EVO_SANITIZE_FLAGS})
+    # -g: the report must name the learner's file and line, also in a
+    # Release build (the clang preset) that has no debug info otherwise.
+    target_compile_options(${target} PRIVATE ${EVO_SANITIZE_FLAGS} -g)
     target_link_options(${target} PRIVATE ${EVO_SANITIZE_FLAGS})
   else()
     message(STATUS "${target}: no sanitizers with this compiler; memory bugs may go unseen")
