@@ -19,36 +19,17 @@
 namespace {
 
 using namespace std::chrono_literals;
-using evo::errc;
 using evo::Reactor;
 using evo::http::Client;
 using evo::http::ClientOptions;
-using evo::http::Endpoint;
-using evo::http::parse_url;
 using evo::http::Response;
-using evo::testing::closed_port;
 using evo::testing::ok_response;
-using evo::testing::open_fds;
 using evo::testing::read_request;
 using evo::testing::send_all;
 using evo::testing::TestServer;
-using evo::testing::wait_for_close;
 
-// Every test must leave the process as it found it: no fd, no handler.
-class HttpClientCancel : public ::testing::Test {
- protected:
-  void SetUp() override {
-    fds_before_ = open_fds();
-    handlers_before_ = evo::live_handlers();
-  }
-  void TearDown() override {
-    EXPECT_EQ(open_fds(), fds_before_) << "an fd leaked";
-    EXPECT_EQ(evo::live_handlers(), handlers_before_) << "a handler leaked";
-  }
-
-  std::size_t fds_before_ = 0;
-  std::size_t handlers_before_ = 0;
-};
+// Each test leaves no fd and no handler behind (tests/http_server.hpp).
+using HttpClientCancel = evo::testing::LeakCheckedTest;
 
 TEST_F(HttpClientCancel, CancellingAQueuedRequestNeverSendsIt) {
   std::atomic<int> requests{0};

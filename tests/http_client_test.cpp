@@ -76,18 +76,10 @@ struct Outcome {
   std::string detail;
 };
 
-// Every test must leave the process as it found it: no fd, no handler.
-class HttpClient : public ::testing::Test {
+// Every test must leave the process as it found it: no fd, no handler
+// (LeakCheckedTest, tests/http_server.hpp).
+class HttpClient : public evo::testing::LeakCheckedTest {
  protected:
-  void SetUp() override {
-    fds_before_ = open_fds();
-    handlers_before_ = evo::live_handlers();
-  }
-  void TearDown() override {
-    EXPECT_EQ(open_fds(), fds_before_) << "an fd leaked";
-    EXPECT_EQ(evo::live_handlers(), handlers_before_) << "a handler leaked";
-  }
-
   // One GET through a fresh reactor and client. The handler must not run inside
   // get(), must run exactly once, and leave nothing armed or watched behind.
   static Outcome fetch(std::uint16_t port, ClientOptions options = {}) {
@@ -105,9 +97,6 @@ class HttpClient : public ::testing::Test {
     EXPECT_EQ(out.calls, 1);
     return out;
   }
-
-  std::size_t fds_before_ = 0;
-  std::size_t handlers_before_ = 0;
 };
 
 TEST_F(HttpClient, GetsStatusAndBody) {

@@ -21,6 +21,10 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "common/unique_function.hpp"
+
 namespace evo::testing {
 
 inline int listening_socket(std::uint16_t& port, bool listen_too = true) {
@@ -135,6 +139,24 @@ class TestServer {
   int listen_fd_;
   std::atomic<int> accepted_{0};
   std::thread thread_;
+};
+
+/// A test fixture for the client tests: every test must leave the process as
+/// it found it, with no fd open and no handler alive that it did not start with.
+class LeakCheckedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fds_before_ = open_fds();
+    handlers_before_ = live_handlers();
+  }
+  void TearDown() override {
+    EXPECT_EQ(open_fds(), fds_before_) << "an fd leaked";
+    EXPECT_EQ(live_handlers(), handlers_before_) << "a handler leaked";
+  }
+
+ private:
+  std::size_t fds_before_ = 0;
+  std::size_t handlers_before_ = 0;
 };
 
 }  // namespace evo::testing
