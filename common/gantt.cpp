@@ -118,14 +118,25 @@ std::string render_gantt(const Recorder& recorder, const GanttOptions& options) 
   }
 
   std::string out;
-  // The time axis: five ticks across the bar.
-  std::string axis(bar_width, ' ');
+  // The time axis: up to five ticks across the bar. Long labels (100 s and
+  // more) do not all fit, and the last one is pushed left to stay on the bar;
+  // a label that would touch its neighbour is dropped rather than overwrite
+  // it (the end of the scale wins over the tick before it).
+  std::vector<std::pair<int, std::string>> labels;  // column, text
   for (int tick = 0; tick <= 4; ++tick) {
     Duration t = scale / 4 * tick;  // divide first: scale * 4 could overflow
     std::string text = format_seconds(t);
-    int at = std::min(column(t), bar_width - static_cast<int>(text.size()));
-    axis.replace(at, text.size(), text);
+    int at = std::max(0, std::min(column(t), bar_width - static_cast<int>(text.size())));
+    bool last = tick == 4;
+    auto touches = [&] {
+      return !labels.empty() &&
+             at <= labels.back().first + static_cast<int>(labels.back().second.size());
+    };
+    while (last && touches() && labels.size() > 1) labels.pop_back();
+    if (!touches()) labels.emplace_back(at, std::move(text));
   }
+  std::string axis(bar_width, ' ');
+  for (const auto& [at, text] : labels) axis.replace(at, text.size(), text);
   out += pad("", name_width) + axis + "\n";
   std::size_t shown = std::min(rows.size(), max_rows);
   for (std::size_t r = 0; r < shown; ++r) {

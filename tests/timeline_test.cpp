@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <functional>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "common/gantt.hpp"
 #include "common/reactor.hpp"
 
 namespace {
@@ -250,6 +252,39 @@ TEST(Timeline, CopesWithWorkQueuedBeforeItWasAttached) {
   std::string text(buffer, size);
   std::free(buffer);
   EXPECT_NE(text.find("run main"), std::string::npos) << text;
+}
+
+// The Gantt chart's time axis (common/gantt): at every scale its labels keep
+// a space between them and read left to right in increasing order. Before,
+// the last label was pushed left over its neighbour: "75.750s101.000s".
+TEST(Gantt, AxisLabelsNeverTouchAtAnyScale) {
+  using evo::Duration;
+  std::vector<Duration> delays = {1ms, 10ms, 100ms, 999ms,  1s,      1500ms,
+                                  10s, 100s, 1000s, 10000s, 100000s, 1000000s};
+  for (Duration delay : delays) {
+    Reactor reactor(ClockMode::virtual_time);
+    evo::Recorder recorder;
+    reactor.set_observer(&recorder);
+    reactor.spawn("Task A", [&reactor, delay] { reactor.call_after(delay, [] {}); });
+    reactor.spawn("Task B", [&reactor, delay] { reactor.call_after(delay / 100 * 101, [] {}); });
+    reactor.run();
+    std::string chart = evo::render_gantt(recorder, {});
+    std::string axis = chart.substr(0, chart.find('\n'));
+    std::string at = " (delay " + evo::format_seconds(delay) + "):\n" + chart;
+    EXPECT_LE(axis.size(), 78u) << at;
+    // The labels are the axis's words; "touching" labels would be one word.
+    std::vector<double> values;
+    std::istringstream words(axis);
+    for (std::string word; words >> word;) {
+      ASSERT_EQ(word.back(), 's') << word << at;
+      ASSERT_EQ(word.find('s'), word.size() - 1) << "two labels touch: " << word << at;
+      values.push_back(std::stod(word));
+    }
+    EXPECT_GE(values.size(), 2u) << at;
+    EXPECT_TRUE(std::is_sorted(values.begin(), values.end())) << at;
+    EXPECT_NE(chart.find("Task A"), std::string::npos) << at;
+    EXPECT_NE(chart.find("Task B"), std::string::npos) << at;
+  }
 }
 
 }  // namespace
