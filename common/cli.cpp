@@ -113,8 +113,10 @@ bool add_failure(const std::string& spec, ServiceConfig& config, std::string& wh
 ParsedOptions parse_options(std::string_view program, int argc, const char* const* argv,
                             std::FILE* out, std::FILE* err) {
   CLI::App app{
-      "Runs the fetch-user -> fetch-profile workflow on the hand-written reactor "
-      "(or on Boost.Asio: --engine asio).",
+      "Runs one scenario on the hand-written reactor (or on Boost.Asio: --engine asio). "
+      "The default, two-tasks, is the walk-through (Task A waits 2 s, Task B 1 s); "
+      "the fetch-user -> fetch-profile workflow is --scenario chain (and fan-out, "
+      "failure, timeout, cancel).",
       std::string(program)};
   Options options;
   std::string scenario = "two-tasks", clock = "real", engine = "hand", backend = "sim";
@@ -123,7 +125,8 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   std::vector<std::string> failures;
 
   app.add_option("--scenario", scenario,
-                 "two-tasks | chain | fan-out | failure | timeout | blocking | cancel")
+                 "two-tasks (the walk-through) | chain (the fetch workflow) | fan-out | failure | "
+                 "timeout | blocking | cancel")
       ->type_name("NAME")
       ->capture_default_str();
   app.add_option("--id", id, "user id for chain, failure and timeout (default 42)")

@@ -216,6 +216,10 @@ struct WhenAll {
 
   bool await_ready() const noexcept { return tasks.empty(); }
 
+  // Starts every task here, on this stack, each up to its first suspension.
+  // The tasks spawn() returns (two_tasks, fetch_all) only wait for their
+  // spawned task's slot, so they suspend at once: the real work starts later,
+  // when the reactor runs what spawn() queued.
   template <class P>
   bool await_suspend(std::coroutine_handle<P> coroutine) {
     for (Task<T>& task : tasks) task.claim();
