@@ -17,6 +17,7 @@
 #include "stage1_callbacks/adapter.hpp"
 #include "stage2_futures/adapter.hpp"
 #include "stage3_coroutines/adapter.hpp"
+#include "stage3_coroutines/lowered_adapter.hpp"
 
 namespace evo {
 namespace {
@@ -148,10 +149,13 @@ TEST_P(Equivalence, AllThreeStagesMakeTheSameTraceAndAnswerOnce) {
     Recorded one = record(stage1::stage_api(), c.scenario, seed);
     Recorded two = record(stage2::stage_api(), c.scenario, seed);
     Recorded three = record(stage3::stage_api(), c.scenario, seed);
+    // Stage 3 with its coroutines lowered by hand (stage3_coroutines/lowered.cpp).
+    Recorded lowered = record(stage3::lowered::stage_api(), c.scenario, seed);
     ASSERT_FALSE(one.trace.empty());
     EXPECT_EQ(one.trace, two.trace) << "stage 2 differs from stage 1";
     EXPECT_EQ(one.trace, three.trace) << "stage 3 differs from stage 1";
-    for (const Recorded* r : {&one, &two, &three}) {
+    EXPECT_EQ(one.trace, lowered.trace) << "the lowered stage 3 differs from stage 1";
+    for (const Recorded* r : {&one, &two, &three, &lowered}) {
       EXPECT_EQ(r->outcome.handler_calls, 1);
       if (c.fails) {
         EXPECT_EQ(static_cast<bool>(r->outcome.error), *c.fails) << r->outcome.summary;
