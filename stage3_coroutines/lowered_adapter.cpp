@@ -8,12 +8,16 @@
 
 #include <functional>
 
+#include "adapter.hpp"
 #include "combinators.hpp"
 #include "from_callbacks.hpp"
 #include "lowered.hpp"
 
 namespace evo::stage3::lowered {
-namespace {
+
+// These coroutines are in a named namespace, not an unnamed one, so that the
+// async backtrace (error_details, below) calls them `lowered::fetch_all`
+// with every compiler (GCC would add `{anonymous}::`).
 
 // The thinnest adapters: a lowered operation, made awaitable.
 Task<std::string> awaitable_one_task(Services& services, std::string name, Duration delay,
@@ -57,21 +61,10 @@ Task<UserProfile> fetch_with_timeout(Services& services, UserId id, Duration tim
                                   timeout);  // suspends
 }
 
-// As stage 3's adapter: start() reports (exception, value); the caller wants
-// (error_code, value). Any exception but std::system_error is a bug: rethrown.
-template <class T>
-auto to_handler(Handler<T> handler) {
-  return [handler = std::move(handler)](std::exception_ptr error, T value) mutable {
-    if (!error) return handler({}, std::move(value));
-    std::error_code ec;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::system_error& e) {
-      ec = e.code();
-    }
-    handler(ec, T{});
-  };
-}
+namespace {
+
+// The awaiting chain of the last failure, for error_details (see below).
+std::string last_chain;
 
 }  // namespace
 
@@ -80,23 +73,33 @@ const StageApi& stage_api() {
       .name = "stage3_lowered",
       .two_tasks =
           [](Services& services, TwoTasks tasks, Handler<std::vector<std::string>> handler) {
-            start(two_tasks(services, tasks), to_handler(std::move(handler)));
+            start(two_tasks(services, tasks), to_handler(std::move(handler), last_chain));
           },
       // No coroutine at all: the hand-lowered frame, directly.
       .fetch_user_and_profile = &fetch_user_and_profile,
       .fetch_all =
           [](Services& services, std::vector<UserId> ids, Handler<std::vector<UserProfile>> handler,
              std::stop_token stop) {
-            start(fetch_all(services, std::move(ids)), to_handler(std::move(handler)), stop);
+            start(fetch_all(services, std::move(ids)), to_handler(std::move(handler), last_chain),
+                  stop);
           },
       .fetch_with_timeout =
           [](Services& services, UserId id, Duration timeout, Handler<UserProfile> handler,
              std::stop_token stop) {
-            start(fetch_with_timeout(services, id, timeout), to_handler(std::move(handler)), stop);
+            start(fetch_with_timeout(services, id, timeout),
+                  to_handler(std::move(handler), last_chain), stop);
           },
       // The lowered frames, and the coroutine frames of the reused combinators.
       .live_objects = [] { return live_frames() + stage3::live_frames(); },
-      .error_details = [] { return std::string(); },
+      // Stage 3's error line, from the coroutines there are: `when_all` and
+      // `lowered::fetch_all` for a failed fan-out, as stage3_coroutines
+      // names when_all and fetch_all. The lowered frame itself names nobody,
+      // on purpose: the backtrace is written by the promise (await_transform
+      // notes each co_await, unhandled_exception adds the frame), and a frame
+      // lowered by hand has no promise. So `--scenario failure`, which runs
+      // it alone, prints no chain where stage3_coroutines prints
+      // fetch_profile and fetch_user_and_profile.
+      .error_details = [] { return chain_details(last_chain); },
       .asio = nullptr,  // on the hand reactor only: --engine asio exits 64
   };
   return api;
