@@ -173,6 +173,43 @@ TEST(Binaries, FailuresExitWithOneAndStageThreeNamesTheCoroutines) {
       << r.err;
 }
 
+// The coroutines a failure's stderr names ("  #0 when_all at FILE:LINE"), in
+// order, without the place and without stage3_lowered's "lowered::": its
+// copies of fetch_all and friends live in lowered_adapter.cpp.
+std::vector<std::string> coroutine_names(const std::string& err) {
+  std::vector<std::string> names;
+  for (std::string line : lines_of(err)) {
+    if (!line.starts_with("  #")) continue;
+    line = line.substr(line.find(' ', 3) + 1);
+    line = line.substr(0, line.find(" at "));
+    if (line.starts_with("lowered::")) line.erase(0, std::string("lowered::").size());
+    names.push_back(line);
+  }
+  return names;
+}
+
+// stage3_lowered prints stage 3's error line, from the coroutines it has. The
+// lowered frame names nobody: it has no promise to write the backtrace
+// (lowered_adapter.cpp says so), so the coroutine awaiting it is the
+// innermost, and with no coroutine around it nothing is printed.
+TEST(Binaries, TheLoweredStageNamesTheCoroutinesStageThreeNames) {
+  for (const std::string args :
+       {"--scenario fan-out --fail profile:3", "--scenario timeout", "--scenario cancel"}) {
+    Result three = run("stage3_coroutines", "--clock virtual " + args);
+    Result lowered = run("stage3_lowered", "--clock virtual " + args);
+    EXPECT_EQ(lowered.exit_code, 1) << args;
+    EXPECT_EQ(lowered.out, three.out) << args;
+    EXPECT_FALSE(coroutine_names(three.err).empty()) << args << ": " << three.err;
+    EXPECT_EQ(coroutine_names(lowered.err), coroutine_names(three.err)) << args << ":\n"
+                                                                        << lowered.err;
+  }
+  Result inner = run("stage3_lowered", "--clock virtual --scenario fan-out --fail profile:5");
+  EXPECT_EQ(coroutine_names(inner.err),
+            (std::vector<std::string>{"awaitable_fetch_user_and_profile", "when_all", "fetch_all"}))
+      << inner.err;
+  EXPECT_EQ(run("stage3_lowered", "--clock virtual --scenario failure").err, "");
+}
+
 TEST(Binaries, GanttFitsEightyColumnsWithoutColourWhenPiped) {
   for (const auto& scenario : scenarios) {
     Result r = run("stage2_futures", "--clock virtual --gantt --scenario " + scenario);
