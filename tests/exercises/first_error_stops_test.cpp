@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <stop_token>
@@ -64,6 +65,31 @@ TEST_F(FirstErrorStops, BothAnswerAfterTheSlowerOne) {
   EXPECT_EQ(answer.value.user.id, 7);
   EXPECT_EQ(answer.value.profile.user_id, 7);
   EXPECT_EQ(answer.at, 300ms) << "side by side: the slower fetch, not the sum";
+}
+
+// Both parts finishing at the same instant, their replies run in any order
+// (shuffled ready phases): a solution that answers from the profile's reply,
+// counting on the user's to have come first (it is faster above), answers
+// without the user here.
+TEST_F(FirstErrorStops, BothAnsweringAtTheSameInstantInAnyOrderGiveOneFullAnswer) {
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) {
+    Reactor shuffled(ClockMode::virtual_time);
+    shuffled.shuffle_ready_order(seed);
+    ServiceConfig config;
+    config.user_latency = config.profile_latency = 200ms;
+    Services same_time(shuffled, config);
+    Answer answer;
+    fetch_together(same_time, 7, [&](std::error_code ec, UserProfile value) {
+      ++answer.calls;
+      answer.error = ec;
+      answer.value = std::move(value);
+    });
+    shuffled.run();
+    EXPECT_EQ(answer.calls, 1) << "seed " << seed;
+    EXPECT_FALSE(answer.error) << "seed " << seed << ": " << answer.error.message();
+    EXPECT_EQ(answer.value.user.id, 7) << "seed " << seed << ": the answer came without the user";
+    EXPECT_EQ(answer.value.profile.user_id, 7) << "seed " << seed;
+  }
 }
 
 TEST_F(FirstErrorStops, AFailedUserStopsTheProfileFetch) {
