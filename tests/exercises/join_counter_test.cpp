@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -104,6 +105,30 @@ TEST_F(JoinCounter, KeepsTheOrderOfIdsWhateverOrderTheRepliesComeIn) {
     EXPECT_EQ(answer.calls, 1);
     EXPECT_EQ(answer.names, expected)
         << "with the replies shuffled by seed " << seed << ": names[i] must be the name of ids[i]";
+  }
+}
+
+// Equal keys, more of them than a small-sort threshold (16): twenty ids, most
+// of them the same user, replies shuffled. A solution that finds a reply's
+// slot by its id (the first slot with that id) fills one slot per user and
+// leaves the others empty; slot i belongs to ids[i], not to the id.
+TEST_F(JoinCounter, RepeatedIdsFillEverySlotWhateverOrderTheRepliesComeIn) {
+  std::vector<UserId> ids;
+  Names expected;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(i % 4 == 3 ? 5 : 2);
+    expected.push_back(i % 4 == 3 ? "Ken" : "Barbara");
+  }
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    Reactor shuffled(ClockMode::virtual_time);
+    shuffled.shuffle_ready_order(seed);
+    Services services(shuffled, {});
+    Answer answer;
+    fetch_names(services, ids, record(answer));
+    shuffled.run();
+    EXPECT_EQ(answer.calls, 1) << "seed " << seed;
+    EXPECT_EQ(answer.names, expected)
+        << "seed " << seed << ": the same id twenty times over still fills twenty names";
   }
 }
 
