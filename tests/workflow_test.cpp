@@ -4,6 +4,7 @@
 #include "stage1_callbacks/adapter.hpp"
 #include "stage2_futures/adapter.hpp"
 #include "stage3_coroutines/adapter.hpp"
+#include "stage3_coroutines/lowered_adapter.hpp"
 
 #include <gtest/gtest.h>
 
@@ -29,6 +30,10 @@ struct Stage2 {
 };
 struct Stage3 {
   static const StageApi& api() { return stage3::stage_api(); }
+};
+// Stage 3 with its coroutines lowered by hand (stage3_coroutines/lowered.cpp).
+struct Stage3Lowered {
+  static const StageApi& api() { return stage3::lowered::stage_api(); }
 };
 
 // What the final handler saw: how often it ran, when, and with what.
@@ -84,15 +89,18 @@ class Workflow : public ::testing::Test {
 };
 
 // The suite is built once per stage (EVO_STAGE=1, 2, 3) so that ctest can
-// label it stage1, stage2, stage3; without EVO_STAGE it runs all three.
-#if EVO_STAGE == 1
+// label it stage1, stage2, stage3, and once for the lowered stage 3
+// (EVO_LOWERED, label stage3); without either it runs all four.
+#if defined(EVO_LOWERED)
+using Stages = ::testing::Types<Stage3Lowered>;
+#elif EVO_STAGE == 1
 using Stages = ::testing::Types<Stage1>;
 #elif EVO_STAGE == 2
 using Stages = ::testing::Types<Stage2>;
 #elif EVO_STAGE == 3
 using Stages = ::testing::Types<Stage3>;
 #else
-using Stages = ::testing::Types<Stage1, Stage2, Stage3>;
+using Stages = ::testing::Types<Stage1, Stage2, Stage3, Stage3Lowered>;
 #endif
 TYPED_TEST_SUITE(Workflow, Stages);
 
