@@ -112,6 +112,30 @@ TEST(Tutor, ACrashIsShownFromTheTopOfItsReport) {
       << "say which check it was in: " << verdict;
   EXPECT_EQ(verdict.find("Shadow bytes"), std::string::npos) << "not the tail: " << verdict;
   EXPECT_LT(verdict.size(), 1500u) << verdict;
+  EXPECT_EQ(verdict.find("llvm-symbolizer"), std::string::npos) << "it was symbolized: " << verdict;
+}
+
+// A report without a symbolizer has bare addresses; the verdict says what to
+// install instead of leaving the learner to guess why no line is named.
+TEST(Tutor, AnUnsymbolizedCrashSaysWhichSymbolizerToInstall) {
+  CheckResult result;
+  result.crashed = true;
+  result.build_output =
+      "[ RUN      ] AwaitableAdapter.WorksWhenTheOperationAnswersAtOnce\n"
+      "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6060 at pc 0x55 bp 0x7f\n"
+      "READ of size 8 at 0x6060 thread T0\n"
+      "    #0 0x55  (/build/bin/exercise_awaitable_adapter+0x14603a) (BuildId: 9c3e)\n"
+      "    #1 0x56  (/build/bin/exercise_awaitable_adapter+0x1351c9) (BuildId: 9c3e)\n";
+  Exercise e{"awaitable_adapter",
+             "stage3_coroutines/exercises",
+             "t",
+             "stage3_coroutines/exercises/awaitable_adapter.cpp",
+             "b.cpp",
+             "c.md",
+             "x"};
+  std::string verdict = render_verdict(e, result);
+  EXPECT_NE(verdict.find("heap-use-after-free"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("install llvm-16"), std::string::npos) << verdict;
 }
 
 // The binary, as a learner uses it, on the real catalog, with a progress

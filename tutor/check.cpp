@@ -256,6 +256,7 @@ std::string crash_summary(const std::string& output, const std::string& learner_
   // Then the access ("READ of size 8 ...") and the first frames of its stack,
   // without their addresses; the learner's own frames are marked.
   int frames = 0;
+  bool symbolized = false;
   for (std::size_t i = error_at + 1; i < lines.size() && frames < 8; ++i) {
     const std::string& line = lines[i];
     auto hash = line.find_first_not_of(' ');
@@ -269,11 +270,19 @@ std::string crash_summary(const std::string& output, const std::string& learner_
     std::string text = line.substr(hash);
     if (auto in = text.find(" in "); in != std::string::npos) {
       text = text.substr(0, text.find(' ')) + text.substr(in);
+      symbolized = true;
     }
     bool yours = !learner_name.empty() && text.find(learner_name + ":") != std::string::npos;
     out += std::string(yours ? "  > " : "    ") + text + "\n";
   }
   if (frames > 0) out += "  (> marks your file)\n";
+  // Frames without " in function file:line" mean the sanitizer found no
+  // symbolizer: say what to install rather than show bare addresses.
+  if (frames > 0 && !symbolized) {
+    out +=
+        "  (the frames name no file or line: the sanitizer found no llvm-symbolizer;"
+        " for clang-16 on Debian, install llvm-16)\n";
+  }
   return out;
 }
 
