@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -138,19 +139,46 @@ TEST(Tutor, AnUnsymbolizedCrashSaysWhichSymbolizerToInstall) {
   EXPECT_NE(verdict.find("install llvm-16"), std::string::npos) << verdict;
 }
 
+// A failed build shows the compiler's first diagnostic, not the build tool's
+// command line (whose -Werror once made it look like the error), with the
+// repository's absolute paths made relative.
+TEST(Tutor, TheCompilerExcerptStartsAtTheFirstDiagnostic) {
+  std::string ninja =
+      "[1/2] Building CXX object common/exercises/CMakeFiles/x.dir/due_timers.cpp.o\n"
+      "FAILED: common/exercises/CMakeFiles/x.dir/due_timers.cpp.o\n"
+      "/usr/bin/c++ -I/repo -O2 -Werror -Wall -c /repo/common/exercises/due_timers.cpp\n"
+      "/repo/common/exercises/due_timers.cpp: In member function 'void evo::Due::run()':\n"
+      "/repo/common/exercises/due_timers.cpp:12:5: error: 'foo' was not declared in this scope\n"
+      "   12 |     foo();\n"
+      "      |     ^~~\n"
+      "ninja: build stopped: subcommand failed.\n";
+  std::string excerpt = compiler_excerpt(ninja, "/repo", "/elsewhere/build");
+  EXPECT_TRUE(excerpt.starts_with("    common/exercises/due_timers.cpp: In member function"))
+      << excerpt;
+  EXPECT_NE(excerpt.find("due_timers.cpp:12:5: error: 'foo'"), std::string::npos) << excerpt;
+  EXPECT_NE(excerpt.find("^~~"), std::string::npos) << excerpt;
+  for (const char* noise : {"/usr/bin/c++", "FAILED:", "ninja:", "/repo/"}) {
+    EXPECT_EQ(excerpt.find(noise), std::string::npos) << noise << " in:\n" << excerpt;
+  }
+  // Relative to a build inside the repository (a compiler cache writes them so).
+  std::string cached = compiler_excerpt(
+      "../../common/exercises/due_timers.cpp:28:17: error: use of undeclared identifier 'foo'\n",
+      "/repo", "/repo/build/default");
+  EXPECT_TRUE(cached.starts_with("    common/exercises/due_timers.cpp:28:17: error:")) << cached;
+  // No diagnostic at all (CMake's own error): the tool's words, from the top.
+  EXPECT_NE(compiler_excerpt("Error: could not load cache\n", "/repo", "/repo/build")
+                .find("could not load cache"),
+            std::string::npos);
+}
+
 // The binary, as a learner uses it, on the real catalog, with a progress
 // file of its own so that the learner's progress is never touched.
 struct Ran {
   int code;
   std::string out;
 };
-Ran tutor(const std::string& args, const std::string& progress_name = "tutor-progress.tsv") {
-  // ctest runs each test in a process of its own, maybe at the same time:
-  // each test names its own progress file.
-  std::string progress = ::testing::TempDir() + "/" + progress_name;
-  std::string command =
-      std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
+Ran run_shell(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   std::string out;
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
@@ -158,14 +186,15 @@ Ran tutor(const std::string& args, const std::string& progress_name = "tutor-pro
   return {WEXITSTATUS(status), out};
 }
 
+Ran tutor(const std::string& args, const std::string& progress_name = "tutor-progress.tsv") {
+  // ctest runs each test in a process of its own, maybe at the same time:
+  // each test names its own progress file.
+  std::string progress = ::testing::TempDir() + "/" + progress_name;
+  return run_shell(std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args);
+}
+
 Ran tutor_script(const std::string& args) {
-  std::string command = std::string(EVO_SOURCE_DIR) + "/scripts/" + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
+  return run_shell(std::string(EVO_SOURCE_DIR) + "/scripts/" + args);
 }
 
 TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
@@ -322,6 +351,57 @@ TEST(TutorCatalog, SolutionsIncludeTheirContractFromTheRepositoryRoot) {
     EXPECT_NE(text.find(contract), std::string::npos)
         << e.solution_file << " should say " << contract;
     EXPECT_EQ(text.find("#include \"../"), std::string::npos) << e.solution_file;
+  }
+}
+
+// A learner's file that calls exit(0) ends the tests before they report: that
+// is said as such, with the check that was running, and is not a crash.
+TEST(TutorBinary, AnExitBeforeTheReportIsExitedEarlyNotACrash) {
+  namespace fs = std::filesystem;
+  fs::path early = fs::path(::testing::TempDir()) / "tutor-early.sh";
+  std::ofstream(early) << "#!/bin/sh\necho '[ RUN      ] DueTimers.Early'\nexit 0\n";
+  fs::permissions(early, fs::perms::owner_all);
+  std::string dirs = fake_build("tutor-early-build", "due_timers", "common/exercises", early);
+  Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-early.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("exited early, with status 0"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("DueTimers.Early"), std::string::npos) << checked.out;
+  EXPECT_EQ(checked.out.find("crash"), std::string::npos) << checked.out;
+}
+
+// --no-build with nothing built: say it is not built, not "a crash".
+TEST(TutorBinary, ATestProgramThatIsNotBuiltIsSaidToBe) {
+  std::string dirs = fake_build("tutor-unbuilt-build", "due_timers", "common/exercises",
+                                std::filesystem::path(::testing::TempDir()) / "no-such-program");
+  Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-unbuilt.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("could not be run: is it built?"), std::string::npos) << checked.out;
+  EXPECT_EQ(checked.out.find("crash"), std::string::npos) << checked.out;
+}
+
+// A build says it is building, and how long the last one took, before the
+// minutes of silence a first build can be.
+TEST(TutorBinary, ABuildSaysSoAndHowLongTheLastOneTook) {
+  namespace fs = std::filesystem;
+  std::string dirs = fake_build("tutor-timed-build", "due_timers", "common/exercises",
+                                fs::path(::testing::TempDir()) / "no-such-program");
+  std::ofstream(fs::path(::testing::TempDir()) / "tutor-timed-build" / "tutor-last-build-seconds")
+      << "85\n";
+  Ran checked = tutor(dirs + "check due_timers", "tutor-timed.tsv");
+  EXPECT_TRUE(checked.out.starts_with("Building exercise_due_timers (the last build took 85 s)"))
+      << checked.out;
+}
+
+// A --progress or --source-dir that cannot work is one line and a usage
+// error at once, not a silent "no hints" nor an internal error later.
+TEST(TutorBinary, AnUnusableProgressOrSourceDirIsAUsageError) {
+  std::string tutor_binary = std::string(EVO_BIN_DIR) + "/tutor";
+  for (std::string args : {"--progress /no/such/folder/p.tsv hint due_timers", "--progress / list",
+                           "--source-dir /no/such/repo hint due_timers"}) {
+    Ran ran = run_shell(tutor_binary + " " + args);
+    EXPECT_EQ(ran.code, 64) << args << ": " << ran.out;
+    EXPECT_EQ(std::count(ran.out.begin(), ran.out.end(), '\n'), 1) << args << ": " << ran.out;
+    EXPECT_NE(ran.out.find(args.substr(0, args.find(' '))), std::string::npos) << ran.out;
   }
 }
 
