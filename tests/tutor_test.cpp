@@ -233,6 +233,22 @@ TEST(TutorBinary, AMistypedNameGetsDidYouMean) {
   EXPECT_EQ(far.out.find("did you mean"), std::string::npos) << "no wild guesses: " << far.out;
 }
 
+// A mistyped command, or an exercise named without one, gets a suggestion
+// in one line, not CLI11's "argument was not expected".
+TEST(TutorBinary, AMistypedCommandGetsDidYouMean) {
+  Ran typo = tutor("chek", "tutor-typo-progress.tsv");
+  EXPECT_EQ(typo.code, 64);
+  EXPECT_EQ(typo.out, "tutor: error: unknown command 'chek'; did you mean check?\n");
+  Ran bare = tutor("due_timers", "tutor-typo-progress.tsv");
+  EXPECT_EQ(bare.code, 64);
+  EXPECT_NE(bare.out.find("did you mean `tutor check due_timers`?"), std::string::npos) << bare.out;
+  Ran unknown = tutor("frobnicate", "tutor-typo-progress.tsv");
+  EXPECT_EQ(unknown.code, 64);
+  EXPECT_NE(unknown.out.find("unknown command 'frobnicate'; `tutor --help` lists them"),
+            std::string::npos)
+      << unknown.out;
+}
+
 TEST(TutorBinary, ReadingAHintDoesNotMarkAnUntouchedExerciseEdited) {
   std::remove((::testing::TempDir() + "/tutor-hint-progress.tsv").c_str());
   tutor("hint due_timers", "tutor-hint-progress.tsv");

@@ -212,6 +212,16 @@ int watch(Tutor& t, const Exercise* current, int max_checks, bool build) {
   return 0;
 }
 
+// The command closest to a mistyped one ("chek": check), or, for an
+// exercise's name given alone, the command it needs ("tutor check NAME").
+std::string closest_command(const std::string& word) {
+  for (const char* command : {"check", "hint", "solution", "watch", "list"}) {
+    if (edit_distance(word, command) <= 2) return command;
+  }
+  if (word.find('_') != std::string::npos) return "`tutor check " + word + "`";
+  return "";
+}
+
 // A --source-dir or --progress that cannot work is a usage error, said at
 // once: not "no hints" later, nor a failure when the progress is saved.
 std::string wrong_path(const Tutor& t) {
@@ -284,6 +294,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
+  } catch (const CLI::ExtrasError& e) {
+    // A word tutor does not know: a mistyped command, or an exercise named
+    // without its command.
+    std::string word = app.remaining().empty() ? "" : app.remaining().front();
+    std::string suggestion = closest_command(word);
+    if (suggestion.empty()) {
+      std::fprintf(stderr, "tutor: error: unknown command '%s'; `tutor --help` lists them\n",
+                   word.c_str());
+    } else {
+      std::fprintf(stderr, "tutor: error: unknown command '%s'; did you mean %s?\n", word.c_str(),
+                   suggestion.c_str());
+    }
+    return 64;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "tutor: error: %s\n", e.what());
     return 64;
