@@ -17,8 +17,21 @@ endfunction()
 # evo_add_stage_binary(NAME LIBRARY): a stage's CLI binary, built the same way
 # for every stage so that they take the same flags and print the same lines.
 function(evo_add_stage_binary name library)
-  add_executable(${name} main.cpp)
+  cmake_parse_arguments(ARG "" "MAIN" "" ${ARGN})
+  if(NOT ARG_MAIN)
+    set(ARG_MAIN main.cpp)
+  endif()
+  add_executable(${name} ${ARG_MAIN})
   target_link_libraries(${name} PRIVATE ${library} evo_common evo_warnings)
+  evo_count_allocations(${name})
+endfunction()
+
+# --stats counts heap allocations with a replaced operator new, in the stage
+# binaries only; not under a sanitizer, which replaces operator new itself.
+function(evo_count_allocations target)
+  if(NOT CMAKE_CXX_FLAGS MATCHES "sanitize")
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/common/count_allocations.cpp)
+  endif()
 endfunction()
 
 # evo_add_test(NAME LABEL label SOURCES ... LIBS ...): a GoogleTest executable

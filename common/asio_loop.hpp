@@ -18,6 +18,7 @@
 //
 // Single-threaded like the hand reactor: every member is for the loop's thread.
 
+#include <boost/asio/associator.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -200,6 +201,10 @@ class Loop::Traced {
     if (ticket_.id != 0) loop_->dropped(ticket_);
   }
 
+  /// The wrapped handler: what Asio asks about its executor, allocator and
+  /// cancellation slot is answered from it (see the associator below).
+  const Fn& inner() const noexcept { return fn_; }
+
   template <class... Args>
   void operator()(Args&&... args) {
     Ticket ticket = std::exchange(ticket_, {});
@@ -234,3 +239,21 @@ class Loop::Traced {
 };
 
 }  // namespace evo::asio_engine
+
+// A wrapper must not hide what its handler is associated with: an executor
+// (a strand, a coroutine's), an allocator, a cancellation slot. Asio asks the
+// outermost handler; this answers every such question from the inner one,
+// as Asio's own bind_executor and friends do.
+template <template <class, class> class Associator, class Fn, class DefaultCandidate>
+struct boost::asio::associator<Associator, evo::asio_engine::Loop::Traced<Fn>, DefaultCandidate>
+    : Associator<Fn, DefaultCandidate> {
+  static typename Associator<Fn, DefaultCandidate>::type get(
+      const evo::asio_engine::Loop::Traced<Fn>& handler) noexcept {
+    return Associator<Fn, DefaultCandidate>::get(handler.inner());
+  }
+  static auto get(const evo::asio_engine::Loop::Traced<Fn>& handler,
+                  const DefaultCandidate& candidate) noexcept
+      -> decltype(Associator<Fn, DefaultCandidate>::get(handler.inner(), candidate)) {
+    return Associator<Fn, DefaultCandidate>::get(handler.inner(), candidate);
+  }
+};

@@ -89,8 +89,8 @@ void Timeline::on_event(const Event& e) {
 
 void Timeline::step(const Event& e, const std::string& what) {
   print_header_once();
-  last_time_ = e.time;
-  std::fprintf(out_, "%8s  %-34s %-24s %s\n", format_seconds(e.time).c_str(), what.c_str(),
+  last_shown_ = format_seconds(e.time);
+  std::fprintf(out_, "%8s  %-34s %-24s %s\n", last_shown_.c_str(), what.c_str(),
                ready_text().c_str(), waiting_text().c_str());
 }
 
@@ -102,10 +102,12 @@ void Timeline::print_header_once() {
 
 void Timeline::detail(const Event& e, const std::string& text) {
   print_header_once();
-  // The time column is left blank while it would repeat the step's time.
-  std::string time = e.time == last_time_ ? "" : format_seconds(e.time);
-  last_time_ = e.time;
-  std::fprintf(out_, "%8s    %s\n", time.c_str(), text.c_str());
+  // The time column is left blank while it would repeat what it last showed:
+  // on the real clock a few microseconds pass, but the column reads the same.
+  std::string time = format_seconds(e.time);
+  bool repeat = time == last_shown_;
+  last_shown_ = time;
+  std::fprintf(out_, "%8s    %s\n", repeat ? "" : time.c_str(), text.c_str());
 }
 
 void Timeline::forget_waiter(std::uint64_t id) {

@@ -41,8 +41,8 @@ class Timeline : public TraceObserver {
   };
   std::FILE* out_;
   bool header_printed_ = false;
-  Duration last_time_ = Duration::min();
-  std::string cause_;  // why the next ready event happens (spawn, timer, fd)
+  std::string last_shown_;  // the time column's last text: not repeated below it
+  std::string cause_;       // why the next ready event happens (spawn, timer, fd)
   void forget_waiter(std::uint64_t id);
 
   std::deque<std::pair<std::uint64_t, std::string>> ready_;     // callback id, label

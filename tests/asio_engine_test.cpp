@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 #include <future>
 #include <optional>
@@ -265,6 +268,25 @@ TEST(AsioLoop, AHandlerDestroyedUnrunIsCountedUntilTheLoopGoes) {
   EXPECT_EQ(loop->live_handlers(), 1u);
   loop.reset();  // the pending wait dies with the io_context, unrun
   EXPECT_FALSE(ran);
+}
+
+// The tracing wrapper keeps what its handler is associated with: Asio asks
+// the outermost handler for its executor and cancellation slot, and a
+// wrapper that hid them would run a strand's handler off the strand and make
+// a bound cancellation signal reach nothing.
+TEST(AsioLoop, ATracedHandlerKeepsItsHandlersExecutorAndCancellationSlot) {
+  asio_engine::Loop loop(ClockMode::virtual_time);
+  asio::cancellation_signal signal;
+  auto strand = asio::make_strand(loop.executor());
+  auto traced = loop.wrap_timer(
+      1s, "t",
+      asio::bind_cancellation_slot(signal.slot(),
+                                   asio::bind_executor(strand, [](asio_engine::error_code) {})));
+  EXPECT_TRUE(asio::get_associated_executor(traced) == strand);
+  EXPECT_TRUE(asio::get_associated_cancellation_slot(traced) == signal.slot());
+  // A handler with no executor of its own still gets the candidate.
+  auto plain = loop.wrap_timer(1s, "t", [](asio_engine::error_code) {});
+  EXPECT_TRUE(asio::get_associated_executor(plain, loop.executor()) == loop.executor());
 }
 
 TEST(AsioLoop, TheFanOutOverManyUsersRunsInVirtualTime) {

@@ -14,6 +14,7 @@
 #include "common/reactor.hpp"
 #include "common/scenario.hpp"
 #include "common/trace.hpp"
+#include "record_trace.hpp"
 #include "stage1_callbacks/adapter.hpp"
 #include "stage2_futures/adapter.hpp"
 #include "stage3_coroutines/adapter.hpp"
@@ -115,27 +116,6 @@ const std::vector<Case> cases = {
     // The stop request and the reply are due at the same instant: either may win.
     {"CancelFromOutsideAtTheReply", make(K::chain, cancel_after(500ms)), std::nullopt},
 };
-
-struct Recorded {
-  std::vector<std::string> trace;
-  Outcome outcome;
-};
-
-Recorded record(const StageApi& stage, const Scenario& scenario,
-                std::optional<std::uint64_t> seed) {
-  Reactor reactor(ClockMode::virtual_time);
-  Recorder recorder;
-  reactor.set_observer(&recorder);
-  if (seed) reactor.shuffle_ready_order(*seed);
-  Services services(reactor, scenario.services);
-  Recorded result;
-  start_scenario(stage, services, scenario, result.outcome);
-  reactor.run();
-  EXPECT_EQ(live_handlers(), 0u) << stage.name;
-  EXPECT_EQ(stage.live_objects(), 0u) << stage.name;
-  result.trace = recorder.lines();
-  return result;
-}
 
 // No seed: FIFO ready order. The seeds run every ready phase shuffled.
 const std::vector<std::optional<std::uint64_t>> seeds = {std::nullopt, 1, 2, 3, 2024};

@@ -128,6 +128,20 @@ TEST_P(HttpBackend, FanOutOfAThousandUsersEndsWithAThousandProfiles) {
       << http.out;
 }
 
+// The load: 10,000 requests (5,000 users, a user and a profile each) per
+// stage and engine on loopback, with zero errors.
+TEST_P(HttpBackend, TenThousandRequestsOnLoopbackEndWithZeroErrors) {
+  ServerProcess server = user_service({"--latency-user", "0s", "--latency-profile", "0s"});
+  auto http = run(
+      GetParam(),
+      {"--scenario", "fan-out", "--users", "5000", "--timeout", "60s", "--backend", server.url()},
+      120s);
+  EXPECT_EQ(http.code, 0) << http.err;
+  EXPECT_EQ(http.err, "");
+  EXPECT_NE(http.out.find("Result: 5000 profiles, first user 1 (Grace)"), std::string::npos)
+      << http.out;
+}
+
 TEST_P(HttpBackend, FailingUserExitsOneWithTheSimulatedStoryAndADetailLine) {
   ServerProcess server = user_service({"--fail", "user:7"});
   auto sim = run(GetParam(),
@@ -268,5 +282,71 @@ TEST(HttpBackendTrace, ThreeStagesMakeTheSameEventSequenceForOneChain) {
   // And the waits were sockets, not timers standing for them.
   EXPECT_NE(std::find(one.begin(), one.end(), "fd_watched user 42 fd N readable"), one.end());
 }
+
+// The server dies (SIGKILL) while every workflow waits for its answer: each
+// pending workflow gets exactly one connection_failed, at once (not after
+// the server's latency or the request deadline), and nothing is left behind:
+// no handler, no future or frame, no open socket.
+class KillsTheServerWhenAllAreWaiting : public evo::TraceObserver {
+ public:
+  KillsTheServerWhenAllAreWaiting(ServerProcess& server, int requests)
+      : server_(server), requests_(requests) {}
+  void on_event(const evo::Event& e) override {
+    // A request written, its answer awaited: the client watches its socket.
+    if (e.kind == evo::EventKind::fd_watched && e.detail.ends_with("readable") &&
+        ++waiting_ == requests_) {
+      server_.stop(SIGKILL);
+    }
+  }
+
+ private:
+  ServerProcess& server_;
+  int requests_;
+  int waiting_ = 0;
+};
+
+class ServerKilledMidRun : public testing::TestWithParam<const evo::StageApi*> {};
+
+TEST_P(ServerKilledMidRun, EveryPendingWorkflowGetsOneConnectionFailed) {
+  const evo::StageApi& stage = *GetParam();
+  const int workflows = 16;  // under the client's cap of 64: every request is on the wire
+  std::size_t fds_before = evo::testing::open_fd_count();
+  std::vector<int> calls(workflows, 0);
+  std::vector<std::error_code> errors(workflows);
+  auto start = std::chrono::steady_clock::now();
+  {
+    ServerProcess server = user_service({"--latency-user", "30s"});
+    KillsTheServerWhenAllAreWaiting killer(server, workflows);
+    evo::ServiceConfig config;
+    std::string why;
+    config.backend = evo::http::parse_url(server.url(), &why);
+    evo::Reactor reactor(evo::ClockMode::real);
+    reactor.set_observer(&killer);
+    evo::Services services(reactor, config);
+    for (int i = 0; i < workflows; ++i) {
+      stage.fetch_user_and_profile(services, i + 1,
+                                   [&, i](std::error_code ec, evo::UserProfile) {
+                                     ++calls[i];
+                                     errors[i] = ec;
+                                   },
+                                   {});
+    }
+    reactor.run();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "not the latency, not the deadline";
+  for (int i = 0; i < workflows; ++i) {
+    EXPECT_EQ(calls[i], 1) << "workflow " << i;
+    EXPECT_EQ(errors[i], evo::errc::connection_failed)
+        << "workflow " << i << ": " << errors[i].message();
+  }
+  EXPECT_EQ(evo::live_handlers(), 0u);
+  EXPECT_EQ(stage.live_objects(), 0u);
+  EXPECT_EQ(evo::testing::open_fd_count(), fds_before) << "a socket left open";
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStage, ServerKilledMidRun,
+                         testing::Values(&evo::stage1::stage_api(), &evo::stage2::stage_api(),
+                                         &evo::stage3::stage_api()),
+                         [](const auto& info) { return std::string(info.param->name); });
 
 }  // namespace

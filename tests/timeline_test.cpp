@@ -131,6 +131,26 @@ TEST(Timeline, IndentsWhatACallbackDoesUnderItsStep) {
   EXPECT_EQ(lines[run_a + 2], std::string(12, ' ') + "+ Task A waits: timer 2.000s");
 }
 
+// On the real clock microseconds pass between a step and what it does: the
+// time column stays blank while it would print the same text again.
+TEST(Timeline, LeavesTheTimeBlankWhileItWouldReadTheSame) {
+  char* buffer = nullptr;
+  std::size_t size = 0;
+  std::FILE* out = open_memstream(&buffer, &size);
+  {
+    evo::Timeline timeline(out);
+    timeline.on_event({evo::EventKind::log, 0us, "Task A", 0, {}, "first"});
+    timeline.on_event({evo::EventKind::log, 20us, "Task A", 0, {}, "same millisecond"});
+    timeline.on_event({evo::EventKind::log, 2000us, "Task A", 0, {}, "later"});
+  }
+  std::fclose(out);
+  std::string text(buffer, size);
+  std::free(buffer);
+  EXPECT_NE(text.find("  0.000s    | first\n            | same millisecond\n  0.002s    | later"),
+            std::string::npos)
+      << text;
+}
+
 TEST(Timeline, PrefixesLogLinesWithABarInTheOrderTheyWereLogged) {
   auto lines = timeline_of(two_tasks);
   std::vector<std::string> logged;

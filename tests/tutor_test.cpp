@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -112,6 +113,62 @@ TEST(Tutor, ACrashIsShownFromTheTopOfItsReport) {
       << "say which check it was in: " << verdict;
   EXPECT_EQ(verdict.find("Shadow bytes"), std::string::npos) << "not the tail: " << verdict;
   EXPECT_LT(verdict.size(), 1500u) << verdict;
+  EXPECT_EQ(verdict.find("llvm-symbolizer"), std::string::npos) << "it was symbolized: " << verdict;
+}
+
+// A report without a symbolizer has bare addresses; the verdict says what to
+// install instead of leaving the learner to guess why no line is named.
+TEST(Tutor, AnUnsymbolizedCrashSaysWhichSymbolizerToInstall) {
+  CheckResult result;
+  result.crashed = true;
+  result.build_output =
+      "[ RUN      ] AwaitableAdapter.WorksWhenTheOperationAnswersAtOnce\n"
+      "==123==ERROR: AddressSanitizer: heap-use-after-free on address 0x6060 at pc 0x55 bp 0x7f\n"
+      "READ of size 8 at 0x6060 thread T0\n"
+      "    #0 0x55  (/build/bin/exercise_awaitable_adapter+0x14603a) (BuildId: 9c3e)\n"
+      "    #1 0x56  (/build/bin/exercise_awaitable_adapter+0x1351c9) (BuildId: 9c3e)\n";
+  Exercise e{"awaitable_adapter",
+             "stage3_coroutines/exercises",
+             "t",
+             "stage3_coroutines/exercises/awaitable_adapter.cpp",
+             "b.cpp",
+             "c.md",
+             "x"};
+  std::string verdict = render_verdict(e, result);
+  EXPECT_NE(verdict.find("heap-use-after-free"), std::string::npos) << verdict;
+  EXPECT_NE(verdict.find("install llvm-16"), std::string::npos) << verdict;
+}
+
+// A failed build shows the compiler's first diagnostic, not the build tool's
+// command line (whose -Werror once made it look like the error), with the
+// repository's absolute paths made relative.
+TEST(Tutor, TheCompilerExcerptStartsAtTheFirstDiagnostic) {
+  std::string ninja =
+      "[1/2] Building CXX object common/exercises/CMakeFiles/x.dir/due_timers.cpp.o\n"
+      "FAILED: common/exercises/CMakeFiles/x.dir/due_timers.cpp.o\n"
+      "/usr/bin/c++ -I/repo -O2 -Werror -Wall -c /repo/common/exercises/due_timers.cpp\n"
+      "/repo/common/exercises/due_timers.cpp: In member function 'void evo::Due::run()':\n"
+      "/repo/common/exercises/due_timers.cpp:12:5: error: 'foo' was not declared in this scope\n"
+      "   12 |     foo();\n"
+      "      |     ^~~\n"
+      "ninja: build stopped: subcommand failed.\n";
+  std::string excerpt = compiler_excerpt(ninja, "/repo", "/elsewhere/build");
+  EXPECT_TRUE(excerpt.starts_with("    common/exercises/due_timers.cpp: In member function"))
+      << excerpt;
+  EXPECT_NE(excerpt.find("due_timers.cpp:12:5: error: 'foo'"), std::string::npos) << excerpt;
+  EXPECT_NE(excerpt.find("^~~"), std::string::npos) << excerpt;
+  for (const char* noise : {"/usr/bin/c++", "FAILED:", "ninja:", "/repo/"}) {
+    EXPECT_EQ(excerpt.find(noise), std::string::npos) << noise << " in:\n" << excerpt;
+  }
+  // Relative to a build inside the repository (a compiler cache writes them so).
+  std::string cached = compiler_excerpt(
+      "../../common/exercises/due_timers.cpp:28:17: error: use of undeclared identifier 'foo'\n",
+      "/repo", "/repo/build/default");
+  EXPECT_TRUE(cached.starts_with("    common/exercises/due_timers.cpp:28:17: error:")) << cached;
+  // No diagnostic at all (CMake's own error): the tool's words, from the top.
+  EXPECT_NE(compiler_excerpt("Error: could not load cache\n", "/repo", "/repo/build")
+                .find("could not load cache"),
+            std::string::npos);
 }
 
 // The binary, as a learner uses it, on the real catalog, with a progress
@@ -120,13 +177,8 @@ struct Ran {
   int code;
   std::string out;
 };
-Ran tutor(const std::string& args, const std::string& progress_name = "tutor-progress.tsv") {
-  // ctest runs each test in a process of its own, maybe at the same time:
-  // each test names its own progress file.
-  std::string progress = ::testing::TempDir() + "/" + progress_name;
-  std::string command =
-      std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
+Ran run_shell(const std::string& command) {
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   std::string out;
   char buffer[4096];
   while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
@@ -134,14 +186,15 @@ Ran tutor(const std::string& args, const std::string& progress_name = "tutor-pro
   return {WEXITSTATUS(status), out};
 }
 
+Ran tutor(const std::string& args, const std::string& progress_name = "tutor-progress.tsv") {
+  // ctest runs each test in a process of its own, maybe at the same time:
+  // each test names its own progress file.
+  std::string progress = ::testing::TempDir() + "/" + progress_name;
+  return run_shell(std::string(EVO_BIN_DIR) + "/tutor --progress " + progress + " " + args);
+}
+
 Ran tutor_script(const std::string& args) {
-  std::string command = std::string(EVO_SOURCE_DIR) + "/scripts/" + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), out};
+  return run_shell(std::string(EVO_SOURCE_DIR) + "/scripts/" + args);
 }
 
 TEST(TutorBinary, ChecksHintsAndGuardsTheSolution) {
@@ -178,6 +231,22 @@ TEST(TutorBinary, AMistypedNameGetsDidYouMean) {
       << hint_typo.out;
   Ran far = tutor("check zzzzzzzzzz", "tutor-typo-progress.tsv");
   EXPECT_EQ(far.out.find("did you mean"), std::string::npos) << "no wild guesses: " << far.out;
+}
+
+// A mistyped command, or an exercise named without one, gets a suggestion
+// in one line, not CLI11's "argument was not expected".
+TEST(TutorBinary, AMistypedCommandGetsDidYouMean) {
+  Ran typo = tutor("chek", "tutor-typo-progress.tsv");
+  EXPECT_EQ(typo.code, 64);
+  EXPECT_EQ(typo.out, "tutor: error: unknown command 'chek'; did you mean check?\n");
+  Ran bare = tutor("due_timers", "tutor-typo-progress.tsv");
+  EXPECT_EQ(bare.code, 64);
+  EXPECT_NE(bare.out.find("did you mean `tutor check due_timers`?"), std::string::npos) << bare.out;
+  Ran unknown = tutor("frobnicate", "tutor-typo-progress.tsv");
+  EXPECT_EQ(unknown.code, 64);
+  EXPECT_NE(unknown.out.find("unknown command 'frobnicate'; `tutor --help` lists them"),
+            std::string::npos)
+      << unknown.out;
 }
 
 TEST(TutorBinary, ReadingAHintDoesNotMarkAnUntouchedExerciseEdited) {
@@ -298,6 +367,57 @@ TEST(TutorCatalog, SolutionsIncludeTheirContractFromTheRepositoryRoot) {
     EXPECT_NE(text.find(contract), std::string::npos)
         << e.solution_file << " should say " << contract;
     EXPECT_EQ(text.find("#include \"../"), std::string::npos) << e.solution_file;
+  }
+}
+
+// A learner's file that calls exit(0) ends the tests before they report: that
+// is said as such, with the check that was running, and is not a crash.
+TEST(TutorBinary, AnExitBeforeTheReportIsExitedEarlyNotACrash) {
+  namespace fs = std::filesystem;
+  fs::path early = fs::path(::testing::TempDir()) / "tutor-early.sh";
+  std::ofstream(early) << "#!/bin/sh\necho '[ RUN      ] DueTimers.Early'\nexit 0\n";
+  fs::permissions(early, fs::perms::owner_all);
+  std::string dirs = fake_build("tutor-early-build", "due_timers", "common/exercises", early);
+  Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-early.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("exited early, with status 0"), std::string::npos) << checked.out;
+  EXPECT_NE(checked.out.find("DueTimers.Early"), std::string::npos) << checked.out;
+  EXPECT_EQ(checked.out.find("crash"), std::string::npos) << checked.out;
+}
+
+// --no-build with nothing built: say it is not built, not "a crash".
+TEST(TutorBinary, ATestProgramThatIsNotBuiltIsSaidToBe) {
+  std::string dirs = fake_build("tutor-unbuilt-build", "due_timers", "common/exercises",
+                                std::filesystem::path(::testing::TempDir()) / "no-such-program");
+  Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-unbuilt.tsv");
+  EXPECT_EQ(checked.code, 1) << checked.out;
+  EXPECT_NE(checked.out.find("could not be run: is it built?"), std::string::npos) << checked.out;
+  EXPECT_EQ(checked.out.find("crash"), std::string::npos) << checked.out;
+}
+
+// A build says it is building, and how long the last one took, before the
+// minutes of silence a first build can be.
+TEST(TutorBinary, ABuildSaysSoAndHowLongTheLastOneTook) {
+  namespace fs = std::filesystem;
+  std::string dirs = fake_build("tutor-timed-build", "due_timers", "common/exercises",
+                                fs::path(::testing::TempDir()) / "no-such-program");
+  std::ofstream(fs::path(::testing::TempDir()) / "tutor-timed-build" / "tutor-last-build-seconds")
+      << "85\n";
+  Ran checked = tutor(dirs + "check due_timers", "tutor-timed.tsv");
+  EXPECT_TRUE(checked.out.starts_with("Building exercise_due_timers (the last build took 85 s)"))
+      << checked.out;
+}
+
+// A --progress or --source-dir that cannot work is one line and a usage
+// error at once, not a silent "no hints" nor an internal error later.
+TEST(TutorBinary, AnUnusableProgressOrSourceDirIsAUsageError) {
+  std::string tutor_binary = std::string(EVO_BIN_DIR) + "/tutor";
+  for (std::string args : {"--progress /no/such/folder/p.tsv hint due_timers", "--progress / list",
+                           "--source-dir /no/such/repo hint due_timers"}) {
+    Ran ran = run_shell(tutor_binary + " " + args);
+    EXPECT_EQ(ran.code, 64) << args << ": " << ran.out;
+    EXPECT_EQ(std::count(ran.out.begin(), ran.out.end(), '\n'), 1) << args << ": " << ran.out;
+    EXPECT_NE(ran.out.find(args.substr(0, args.find(' '))), std::string::npos) << ran.out;
   }
 }
 

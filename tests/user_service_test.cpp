@@ -200,6 +200,26 @@ TEST(UserService, AnswersHeadersOverTheLimitWith431AndCloses) {
   EXPECT_TRUE(connection.closed_by_peer());
 }
 
+// A request far over a limit: the server stops reading it at the limit. Its
+// answer must still reach the client, which is still sending: closed with
+// the rest unread, the socket would be reset and the answer could be lost.
+TEST(UserService, AnswersAHugeRequestBeforeClosingNotWithAReset) {
+  ServerProcess server = start();
+  const std::string huge(4 * 1024 * 1024, 'x');
+  for (auto [request, status] :
+       {std::pair{"GET /api/user/1 HTTP/1.1\r\nX-Big: " + huge + "\r\n\r\n", 431u},
+        std::pair{"GET /api/user/1 HTTP/1.1\r\nContent-Length: " + std::to_string(huge.size()) +
+                      "\r\n\r\n" + huge,
+                  413u}}) {
+    HttpConnection connection(server.port());
+    connection.send(request);
+    auto response = connection.read_response();
+    ASSERT_TRUE(response) << "expected " << status;
+    EXPECT_EQ(response->status, status);
+    EXPECT_TRUE(connection.closed_by_peer());
+  }
+}
+
 TEST(UserService, AnswersGarbageWith400AndCloses) {
   ServerProcess server = start();
   HttpConnection connection(server.port());

@@ -5,12 +5,15 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 namespace evo::tutor {
 namespace {
+
+constexpr auto npos = std::string::npos;
 
 std::string shell_quote(const std::string& s) {
   std::string quoted = "'";
@@ -28,23 +31,6 @@ int run_command(const std::string& command, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-// The compiler's own words, but only the first errors: a learner needs the
-// first one, not three screens.
-std::string first_errors(const std::string& output) {
-  std::istringstream in(output);
-  std::string kept;
-  int lines = 0, after_error = 0;
-  for (std::string line; std::getline(in, line) && lines < 16;) {
-    if (line.find("error") != std::string::npos) after_error = 3;
-    if (after_error > 0) {
-      kept += "    " + line + "\n";
-      --after_error;
-      ++lines;
-    }
-  }
-  return kept.empty() ? output : kept;
-}
-
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -59,6 +45,15 @@ std::string last_started_test(const std::string& output) {
     if (line.starts_with("[ RUN      ] ")) test = line.substr(13);
   }
   return test;
+}
+
+// Whether the output holds a report of a crash: a sanitizer's, the runtime's.
+bool says_crash(const std::string& output) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                             "terminate called", "Segmentation fault", "Aborted"}) {
+    if (output.find(marker) != std::string::npos) return true;
+  }
+  return false;
 }
 
 // What kind of error a crash's output reports, in plain words.
@@ -82,10 +77,56 @@ bool all_say_not_done(const std::vector<CheckResult::Failure>& failures) {
   return !failures.empty();
 }
 
+// Paths from the repository root read better than absolute ones.
+void shorten_paths(std::string& text, const fs::path& source) {
+  std::string prefix = source.string() + "/";
+  for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix)) {
+    text.erase(at, prefix.size());
+  }
+}
+
+// What the last build took, kept beside the build: a learner waiting for a
+// first build of minutes should know to wait, not wonder whether it hangs.
+fs::path build_time_file(const Paths& paths) {
+  return paths.build / "tutor-last-build-seconds";
+}
+
 }  // namespace
 
+std::string compiler_excerpt(const std::string& output, const fs::path& source,
+                             const fs::path& build) {
+  // A diagnostic names a file: "x.cpp:12:5: error: ...", "x.cpp: In function ...",
+  // "In file included from ...". The build tool's lines (its progress, the
+  // failed command with its -Werror, "build stopped") come before and after.
+  auto diagnostic = [](const std::string& line) {
+    return line.starts_with("In file included from") || line.find(": error:") != npos ||
+           line.find(": warning:") != npos || line.find(": In ") != npos ||
+           line.find(": fatal error:") != npos;
+  };
+  // A compiler cache, or a build inside the repository, names files relative
+  // to the build directory: "../../common/x.cpp" is "common/x.cpp".
+  std::string up = fs::relative(source, build).string() + "/";
+  std::vector<std::string> lines = lines_of(output);
+  std::size_t first = 0;
+  while (first < lines.size() && !diagnostic(lines[first])) ++first;
+  if (first == lines.size()) first = 0;  // no diagnostic: the tool's own words, from the top
+  std::string kept;
+  int count = 0;
+  for (std::size_t i = first; i < lines.size() && count < 16; ++i) {
+    std::string line = lines[i];
+    if (line.starts_with("ninja:") || line.starts_with("FAILED:")) continue;
+    for (auto at = line.find(up); up != "./" && at != npos; at = line.find(up, at)) {
+      line.erase(at, up.size());
+    }
+    kept += "    " + line + "\n";
+    ++count;
+  }
+  shorten_paths(kept, source);
+  return kept;
+}
+
 Status CheckResult::status() const {
-  if (timed_out) return Status::failing;
+  if (timed_out || exited_early || not_built) return Status::failing;
   if (compiled && !crashed && total > 0 && passed == total) return Status::done;
   if (compiled && !crashed && passed == 0 && all_say_not_done(failures)) {
     return Status::not_started;
@@ -121,13 +162,23 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
                   int time_limit) {
   std::string target = solution ? exercise.target + "_solution" : exercise.target;
   if (build) {
+    std::string last;
+    std::ifstream(build_time_file(paths)) >> last;
+    std::printf("Building %s (%s)...\n", target.c_str(),
+                last.empty() ? "a first build can take a few minutes"
+                             : ("the last build took " + last + " s").c_str());
+    std::fflush(stdout);
+    auto start = std::chrono::steady_clock::now();
     std::string output;
     int status = run_command(
         "cmake --build " + shell_quote(paths.build.string()) + " --target " + target, output);
+    auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+    std::ofstream(build_time_file(paths)) << seconds.count() << "\n";
     if (status != 0) {
       CheckResult result;
       result.compiled = false;
-      result.build_output = first_errors(output);
+      result.build_output = compiler_excerpt(output, paths.source, paths.build);
       return result;
     }
   }
@@ -149,14 +200,25 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
   }
   std::ifstream in(report);
   CheckResult result;
-  if (!in) {
+  result.exit_status = exit_status;
+  result.last_test = last_started_test(output);
+  if (!in && (exit_status == 126 || exit_status == 127)) {
+    result.not_built = true;  // timeout could not start it: missing, or not executable
+  } else if (!in && exit_status < 128 && !says_crash(output)) {
+    // It ended by itself, with no signal and no report of an error, before
+    // GoogleTest wrote its report: exit() or quick_exit() in the code.
+    result.exited_early = true;
+  } else if (!in) {
     result.crashed = true;
     result.build_output = output;  // the verdict reads it from its top
   } else {
     std::stringstream json;
     json << in.rdbuf();
     fs::remove(report);
-    result = parse_gtest_json(json.str());
+    CheckResult parsed = parse_gtest_json(json.str());
+    parsed.exit_status = result.exit_status;
+    parsed.last_test = result.last_test;
+    result = parsed;
   }
   // All checks passed, yet the program failed: it died after its report (a
   // crash at exit, a sanitizer's leak report). That is not done.
@@ -164,15 +226,8 @@ CheckResult check(const Exercise& exercise, const Paths& paths, bool build, bool
     result.crashed = true;
     result.build_output = output;
   }
-  // Paths from the repository root read better than absolute ones.
-  std::string prefix = paths.source.string() + "/";
-  auto shorten = [&](std::string& text) {
-    for (auto at = text.find(prefix); at != std::string::npos; at = text.find(prefix)) {
-      text.erase(at, prefix.size());
-    }
-  };
-  for (auto& f : result.failures) shorten(f.message);
-  shorten(result.build_output);
+  for (auto& f : result.failures) shorten_paths(f.message, paths.source);
+  shorten_paths(result.build_output, paths.source);
   return result;
 }
 
@@ -193,6 +248,19 @@ std::string render_verdict(const Exercise& exercise, const CheckResult& result) 
            ": it may block, or never wake. Blocking: a sleep or a busy loop holds the whole "
            "loop, and on the virtual clock no time passes meanwhile. Never waking: a timer "
            "never collected, or a handler never called, leaves the loop nothing to run.\n";
+  }
+  if (result.not_built) {
+    return exercise.name + ": its test program " + exercise.target +
+           " could not be run: is it built? `tutor check " + exercise.name +
+           "` (without --no-build) builds it.\n";
+  }
+  if (result.exited_early) {
+    std::string where =
+        result.last_test.empty() ? "" : " (the check running: " + result.last_test + ")";
+    return exercise.name + ": the tests exited early, with status " +
+           std::to_string(result.exit_status) + where +
+           ", before they could report: does the code call exit()? Return from the function "
+           "instead; the tests decide when the program ends.\n";
   }
   if (result.crashed) {
     return exercise.name + ": the tests stopped at " + kind_of_crash(result.build_output) + ".\n" +
@@ -256,6 +324,7 @@ std::string crash_summary(const std::string& output, const std::string& learner_
   // Then the access ("READ of size 8 ...") and the first frames of its stack,
   // without their addresses; the learner's own frames are marked.
   int frames = 0;
+  bool symbolized = false;
   for (std::size_t i = error_at + 1; i < lines.size() && frames < 8; ++i) {
     const std::string& line = lines[i];
     auto hash = line.find_first_not_of(' ');
@@ -269,11 +338,19 @@ std::string crash_summary(const std::string& output, const std::string& learner_
     std::string text = line.substr(hash);
     if (auto in = text.find(" in "); in != std::string::npos) {
       text = text.substr(0, text.find(' ')) + text.substr(in);
+      symbolized = true;
     }
     bool yours = !learner_name.empty() && text.find(learner_name + ":") != std::string::npos;
     out += std::string(yours ? "  > " : "    ") + text + "\n";
   }
   if (frames > 0) out += "  (> marks your file)\n";
+  // Frames without " in function file:line" mean the sanitizer found no
+  // symbolizer: say what to install rather than show bare addresses.
+  if (frames > 0 && !symbolized) {
+    out +=
+        "  (the frames name no file or line: the sanitizer found no llvm-symbolizer;"
+        " for clang-16 on Debian, install llvm-16)\n";
+  }
   return out;
 }
 

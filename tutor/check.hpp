@@ -25,9 +25,12 @@ struct CheckResult {
     std::string message;
   };
   bool compiled = true;
-  std::string build_output;  ///< the compiler's first errors, when it did not compile
-  bool crashed = false;      ///< the test program died before writing its report
-  bool timed_out = false;    ///< the test program ran past its time limit
+  std::string build_output;   ///< the compiler's first errors, when it did not compile
+  bool crashed = false;       ///< the test program died before writing its report
+  bool timed_out = false;     ///< the test program ran past its time limit
+  bool exited_early = false;  ///< it ended by itself (exit()) before writing its report
+  bool not_built = false;     ///< it could not be started: not built
+  int exit_status = 0;
   int time_limit = time_limit_seconds;
   std::string last_test;  ///< the check running when it crashed or ran out of time
   int total = 0;
@@ -51,6 +54,12 @@ std::string render_verdict(const Exercise& exercise, const CheckResult& result);
 /// error (a sanitizer's first line), and its first frames, those in the
 /// learner's file marked; not the tail (allocation history, shadow bytes).
 std::string crash_summary(const std::string& output, const std::string& learner_file);
+
+/// The compiler's first diagnostics, from the first line that names a file
+/// (not the build tool's command line), paths relative to the repository
+/// (absolute ones, and those relative to the build directory).
+std::string compiler_excerpt(const std::string& output, const fs::path& source,
+                             const fs::path& build);
 
 /// "300000000ns" -> "300ms", "1500000000ns" -> "1.5s": GoogleTest prints a
 /// std::chrono duration in nanoseconds; a learner reads the unit the code wrote.

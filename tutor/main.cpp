@@ -7,7 +7,9 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -117,7 +119,13 @@ int list(const Tutor& t) {
 }
 
 int hint(Tutor& t, const Exercise& e) {
-  auto tiers = read_hints(t.paths.source / e.hints_file);
+  fs::path file = t.paths.source / e.hints_file;
+  if (!fs::exists(file)) {
+    std::fprintf(stderr, "tutor: error: the hints of %s are missing (%s)\n", e.name.c_str(),
+                 file.c_str());
+    return 66;
+  }
+  auto tiers = read_hints(file);
   if (tiers.empty()) {
     std::printf("%s has no hints, sorry.\n", e.name.c_str());
     return 0;
@@ -204,6 +212,36 @@ int watch(Tutor& t, const Exercise* current, int max_checks, bool build) {
   return 0;
 }
 
+// The command closest to a mistyped one ("chek": check), or, for an
+// exercise's name given alone, the command it needs ("tutor check NAME").
+std::string closest_command(const std::string& word) {
+  for (const char* command : {"check", "hint", "solution", "watch", "list"}) {
+    if (edit_distance(word, command) <= 2) return command;
+  }
+  if (word.find('_') != std::string::npos) return "`tutor check " + word + "`";
+  return "";
+}
+
+// A --source-dir or --progress that cannot work is a usage error, said at
+// once: not "no hints" later, nor a failure when the progress is saved.
+std::string wrong_path(const Tutor& t) {
+  if (!t.exercises.empty() && !fs::exists(t.paths.source / t.exercises.front().learner_file)) {
+    return "--source-dir " + t.paths.source.string() + " is not the repository (it has no " +
+           t.exercises.front().learner_file.string() + ")";
+  }
+  const fs::path& progress = t.paths.progress;
+  fs::path folder = progress.has_parent_path() ? progress.parent_path() : fs::path(".");
+  if (fs::is_directory(progress)) return "--progress " + progress.string() + " is a folder";
+  if (!fs::is_directory(folder)) {
+    return "--progress " + progress.string() + ": no folder " + folder.string();
+  }
+  if (::access(folder.c_str(), W_OK) != 0 ||
+      (fs::exists(progress) && ::access(progress.c_str(), W_OK) != 0)) {
+    return "--progress " + progress.string() + ": " + std::strerror(errno);
+  }
+  return "";
+}
+
 }  // namespace
 }  // namespace evo::tutor
 
@@ -248,10 +286,27 @@ int main(int argc, char** argv) {
                progress_file.empty() ? fs::path(build_dir) / "tutor-progress.tsv"
                                      : fs::path(progress_file)};
     t.exercises = read_catalog(t.paths.build / "exercises.tsv");
+    if (std::string wrong = wrong_path(t); !wrong.empty()) {
+      std::fprintf(stderr, "tutor: error: %s\n", wrong.c_str());
+      return 64;
+    }
     t.progress = Progress::load(t.paths.progress);
   } catch (const CLI::CallForHelp&) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
+  } catch (const CLI::ExtrasError& e) {
+    // A word tutor does not know: a mistyped command, or an exercise named
+    // without its command.
+    std::string word = app.remaining().empty() ? "" : app.remaining().front();
+    std::string suggestion = closest_command(word);
+    if (suggestion.empty()) {
+      std::fprintf(stderr, "tutor: error: unknown command '%s'; `tutor --help` lists them\n",
+                   word.c_str());
+    } else {
+      std::fprintf(stderr, "tutor: error: unknown command '%s'; did you mean %s?\n", word.c_str(),
+                   suggestion.c_str());
+    }
+    return 64;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "tutor: error: %s\n", e.what());
     return 64;

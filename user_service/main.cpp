@@ -11,6 +11,7 @@
 // coroutine per connection (co_spawn), so a request waiting out its latency
 // holds up nobody else. All of it runs on one thread.
 #include <CLI/CLI.hpp>
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -38,6 +39,8 @@ using namespace std::chrono_literals;
 constexpr std::uint32_t max_header_bytes = 8 * 1024;
 constexpr std::uint64_t max_body_bytes = 1024;
 constexpr auto idle_timeout = 60s;  // a connection silent this long is closed
+constexpr auto drain_time = 3s;     // a refused client's rest is read this long, at most
+constexpr std::size_t max_drain_bytes = 16 * 1024 * 1024;  // and this much
 
 struct Server {
   evo::ServiceConfig services;         // latencies and failing ids, as the stage binaries
@@ -85,6 +88,24 @@ Answer refusal_for(error_code error) {
   return refusal(400, "bad request: " + error.message());
 }
 
+// Refusing a request we stopped reading halfway (a header or body over its
+// limit, garbage): closing a socket with unread bytes makes the kernel send a
+// reset, and a reset can throw away our answer before the client reads it.
+// So: say we are done sending, then read and drop what the client still
+// sends until it closes too, for at most a few seconds and a few megabytes.
+asio::awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(drain_time);
+  std::array<char, 16 * 1024> scratch;
+  for (std::size_t dropped = 0; dropped < max_drain_bytes;) {
+    auto [error, n] = co_await stream.async_read_some(
+        asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));  // suspends
+    if (error) break;  // the client closed (end of stream), or the time ran out
+    dropped += n;
+  }
+}
+
 // One connection, start to end: read a request, wait its latency, answer,
 // and again while the client keeps the connection open (HTTP/1.1's default,
 // "keep-alive"). Errors are values here (as_tuple), not exceptions: a client
@@ -105,6 +126,8 @@ asio::awaitable<void> session(beast::tcp_stream stream, Server& server) {
         auto response = json_response(refusal_for(read_error), 11, false);
         co_await http::async_write(stream, response,
                                    asio::as_tuple(asio::use_awaitable));  // suspends
+        co_await close_gracefully(stream);                                // suspends
+        co_return;
       }
       break;
     }
