@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -248,6 +249,26 @@ TEST(CliErrors, ARunTooBigForMemoryIsRefusedBeforeItStarts) {
         << r.err;
     EXPECT_EQ(r.out, "") << stage;
   }
+}
+
+// The same refusal against the machine's own memory (MemAvailable): no ulimit,
+// so it runs under ASan too. Where 10 million coroutine workflows would fit
+// (about 32 GB), there is nothing to refuse, and the test says so.
+TEST(CliErrors, ARunBeyondTheMachinesMemoryIsRefused) {
+  std::ifstream meminfo("/proc/meminfo");
+  std::uint64_t available_kib = 0;
+  for (std::string key; meminfo >> key;) {
+    if (key == "MemAvailable:") meminfo >> available_kib;
+    meminfo.ignore(1000, '\n');
+  }
+  if (available_kib == 0 || available_kib * 1024 > 33'000'000'000) {
+    GTEST_SKIP() << "this machine has room for 10,000,000 users of stage 3";
+  }
+  Result r = run({"--clock", "virtual", "--scenario", "fan-out", "--users", "10000000"}, "",
+                 "stage3_coroutines");
+  expect_one_line(r, 64, "--users 10000000: this run needs about 32.0 GB of memory and this ",
+                  "10 million users", "stage3_coroutines");
+  EXPECT_NE(r.err.find(" users fit"), std::string::npos) << r.err;
 }
 
 TEST(CliErrors, PicturesOfMoreThanAHundredThousandUsersAreRefused) {
