@@ -11,12 +11,29 @@
 
 namespace evo {
 
+namespace {
+
+// Whether `target` is the file our stdout or stderr already writes to, as
+// /dev/stdout is when the shell sent stdout to a file.
+bool is_our_output(const struct stat& target) {
+  for (int fd : {STDOUT_FILENO, STDERR_FILENO}) {
+    struct stat output;
+    if (::fstat(fd, &output) == 0 && output.st_dev == target.st_dev &&
+        output.st_ino == target.st_ino) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   struct stat target;
   bool exists = ::stat(path_.c_str(), &target) == 0;
-  // /dev/stdout may stand for a file the shell opened: append to it, so that
-  // the lines printed before stay, as they would on a terminal or a pipe.
-  if (path_.starts_with("/dev/") || (exists && !S_ISREG(target.st_mode))) {
+  // Our own stdout is appended to, so that the lines printed before stay, as
+  // they would on a terminal or a pipe.
+  if (exists && (!S_ISREG(target.st_mode) || is_our_output(target))) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   } else if (exists && ::access(path_.c_str(), W_OK) != 0) {
     // A write-protected file says no, as it would to any other writer; a

@@ -16,7 +16,8 @@ inline constexpr int exit_io = 74;
 /// beside it (PATH.PID.tmp), renamed over PATH once every byte is written.
 /// A full disk or a failed write leaves the old file as it was, never a
 /// half-written or empty one. A device or a pipe (/dev/stdout, /dev/null, a
-/// FIFO) has nothing to keep and must not be replaced: it is written in place.
+/// FIFO) has nothing to keep and must not be replaced: it is written in place,
+/// and so is the file our own stdout goes to.
 class OutputFile {
  public:
   /// Opens the temporary file at once, so that a path that cannot be written
