@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <set>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -20,11 +21,16 @@ struct BadValue : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A value as the user typed it, made safe to print (see escaped()), in quotes.
+std::string echoed(std::string_view value) {
+  return "'" + escaped(value) + "'";
+}
+
 Duration duration_option(const std::string& flag, const std::string& text) {
   if (auto d = parse_duration(text)) return *d;
   throw BadValue(
-      flag + ": '" + text +
-      "' is not a duration; write a number with a unit, from 0s to 1000000s: 200ms, 1.5s, 250us");
+      flag + ": " + echoed(text) +
+      " is not a duration; write a number with a unit, from 0s to 1000000s: 200ms, 1.5s, 250us");
 }
 
 std::int64_t whole_number(const std::string& flag, const std::string& text, std::int64_t min,
@@ -32,8 +38,8 @@ std::int64_t whole_number(const std::string& flag, const std::string& text, std:
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
-    throw BadValue(flag + ": '" + text + "' is not a whole number from " + std::to_string(min) +
-                   " to " + std::to_string(max));
+    throw BadValue(flag + ": " + echoed(text) + " is not a whole number from " +
+                   std::to_string(min) + " to " + std::to_string(max));
   }
   return value;
 }
@@ -43,28 +49,104 @@ std::int64_t positive_integer(const std::string& flag, const std::string& text,
   return whole_number(flag, text, 1, max);
 }
 
-// CLI11 reads "-5ms" after an option as another option, and its complaint
-// ("requires 1 argument") would hide the real problem. Gluing such a value to
-// its option (--latency-user=-5ms) lets our own check name it instead. Only
-// options that take a value are glued: after a flag, "-5ms" stays a stray word.
-std::vector<std::string> glue_negative_values(const CLI::App& app, int argc,
-                                              const char* const* argv) {
-  std::vector<std::string> args;
+// "'a', 'b', 'c'": the stray words for a message, the first few of them.
+std::string stray_list(const std::vector<std::string>& strays) {
+  constexpr std::size_t shown = 5;  // the line stays one line
+  std::string list;
+  for (std::size_t i = 0; i < strays.size() && i < shown; ++i) {
+    list += (i == 0 ? "" : ", ") + echoed(strays[i]);
+  }
+  if (strays.size() > shown) list += " and " + std::to_string(strays.size() - shown) + " more";
+  return list;
+}
+
+// CLI11 does the parsing; this walk over the words first finds the mistakes
+// that CLI11 would blame on the wrong word, and names them in the order typed:
+// - a flag missing its value: CLI11 takes the next word whatever it is, so
+//   `--users --clock virtual` would read "--clock" as the number of users and
+//   then complain about "virtual";
+// - an empty argument, which a message that only echoes it cannot show;
+// - a flag given twice (CLI11 would keep the last one without a word);
+// - stray words (CLI11 lists them last word first).
+// Every value is glued to its flag (--users=3) for CLI11: then a value that
+// starts with a dash (--latency-user -5ms) stays a value, and our own check
+// of it says what is wrong, where CLI11 would take "-5ms" for a flag.
+std::vector<std::string> checked_words(const CLI::App& app, int argc, const char* const* argv) {
+  // --help anywhere wins, as in most tools: the help is what the user asked for.
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    const CLI::Option* option = arg.starts_with("--") ? app.get_option_no_throw(arg) : nullptr;
-    bool takes_value = option != nullptr && option->get_expected_min() > 0;
-    if (takes_value && i + 1 < argc && argv[i + 1][0] == '-' &&
-        (std::isdigit(static_cast<unsigned char>(argv[i + 1][1])) || argv[i + 1][1] == '.')) {
-      arg += "=";
-      arg += argv[++i];
+    if (argv[i] == std::string_view("--help") || argv[i] == std::string_view("-h"))
+      return {argv[i]};
+  }
+  std::vector<std::string> args, strays;
+  std::set<const CLI::Option*> seen;
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.empty()) {
+      throw BadValue("argument " + std::to_string(i) +
+                     " is an empty string (\"\"), not a flag; try --help");
     }
-    args.push_back(std::move(arg));
+    // A lone "-" or "--", or a negative number, is no flag: after a flag
+    // that takes no value it is a stray word.
+    bool flag_like = word.size() > 1 && word[0] == '-' && word != "--" &&
+                     !std::isdigit(static_cast<unsigned char>(word[1])) && word[1] != '.';
+    if (!flag_like) {
+      strays.push_back(word);
+      continue;
+    }
+    std::size_t equals = word.find('=');
+    std::string name = word.substr(0, equals);
+    const CLI::Option* option = app.get_option_no_throw(name);
+    if (option == nullptr) throw BadValue(escaped(name) + ": no such flag; try --help");
+    // --fail, a list, is the one flag that may be given more than once.
+    if (option->get_items_expected_max() <= 1 && !seen.insert(option).second) {
+      throw BadValue(name + " given twice; give each flag once");
+    }
+    if (option->get_expected_min() > 0) {
+      std::string usage = " (" + name + " " + option->get_type_name() + ")";
+      if (equals == std::string::npos) {
+        if (i + 1 == argc) throw BadValue(name + " needs a value" + usage);
+        std::string next = argv[i + 1];
+        if (next.starts_with("--")) {
+          throw BadValue(name + " needs a value" + usage + ", not the flag " + escaped(next));
+        }
+        word = name + "=" + next;
+        ++i;
+      }
+      if (word.size() == name.size() + 1) {
+        throw BadValue(name + " needs a value" + usage + ", not an empty string (\"\")");
+      }
+    }
+    args.push_back(std::move(word));
+  }
+  if (!strays.empty()) {
+    throw BadValue(std::string(strays.size() == 1 ? "unexpected word " : "unexpected words ") +
+                   stray_list(strays) + "; every flag starts with -- (try --help)");
   }
   return args;
 }
 
 }  // namespace
+
+std::string escaped(std::string_view text, std::size_t max) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    std::string piece(1, c);
+    if (c == '\n') {
+      piece = "\\n";
+    } else if (c == '\t') {
+      piece = "\\t";
+    } else if (c == '\r') {
+      piece = "\\r";
+    } else if (byte < 0x20 || byte >= 0x7f) {
+      piece = {'\\', 'x', hex[byte >> 4], hex[byte & 0xf]};
+    }
+    if (out.size() + piece.size() > max) return out + "...";
+    out += piece;
+  }
+  return out;
+}
 
 std::optional<Duration> parse_duration(std::string_view text) {
   std::size_t digits = 0;
@@ -97,7 +179,7 @@ bool add_failure(const std::string& spec, ServiceConfig& config, std::string& wh
   auto colon = spec.find(':');
   std::string what = spec.substr(0, colon);
   if (colon == std::string::npos || (what != "user" && what != "profile")) {
-    why = "--fail: '" + spec + "' should be user:ID or profile:ID";
+    why = "--fail: " + echoed(spec) + " should be user:ID or profile:ID";
     return false;
   }
   try {
@@ -180,31 +262,32 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
   };
 
   try {
-    std::vector<std::string> args = glue_negative_values(app, argc, argv);
+    std::vector<std::string> args = checked_words(app, argc, argv);
     std::reverse(args.begin(), args.end());  // CLI11 takes them last-first
     app.parse(args);
 
     Scenario& s = options.scenario;
     auto kind = scenario_from_string(scenario);
     if (!kind)
-      throw BadValue("--scenario: no scenario '" + scenario + "'; try " + scenario_names());
+      throw BadValue("--scenario: no scenario " + echoed(scenario) + "; try " + scenario_names());
     s.kind = *kind;
     if (clock == "virtual") {
       options.clock = ClockMode::virtual_time;
     } else if (clock != "real") {
-      throw BadValue("--clock: '" + clock + "' is neither real nor virtual");
+      throw BadValue("--clock: " + echoed(clock) + " is neither real nor virtual");
     }
     if (engine == "asio") {
       options.engine = Engine::asio;
     } else if (engine != "hand") {
-      throw BadValue("--engine: '" + engine + "' is neither hand nor asio");
+      throw BadValue("--engine: " + echoed(engine) + " is neither hand nor asio");
     }
     if (backend != "sim") {
       std::string why;
       auto endpoint = http::parse_url(backend, &why);
       if (!endpoint) {
-        throw BadValue("--backend: '" + backend + "' is neither sim nor http://HOST:PORT (" + why +
-                       ")");
+        // `why` echoes the URL too: escape it as well, and let it be longer than a value.
+        throw BadValue("--backend: " + echoed(backend) + " is neither sim nor http://HOST:PORT (" +
+                       escaped(why, 120) + ")");
       }
       s.services.backend = *endpoint;
       // Virtual time jumps to the next timer when no fd is ready: every
@@ -241,6 +324,19 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     }
     if (!id.empty()) s.id = positive_integer("--id", id);
     if (!users.empty()) s.users = positive_integer("--users", users, 10'000'000);
+    // A picture keeps every event of the run to draw it at the end: past
+    // max_picture_users its memory and time (about 1 GB and 10 s for
+    // --trace-html at the cap) stop being a picture anyone can look at.
+    bool many_users = s.kind == ScenarioKind::fan_out || s.kind == ScenarioKind::cancel;
+    for (const auto& [flag, wanted] : {std::pair{"--gantt", options.gantt},
+                                       {"--trace-json", !options.trace_json.empty()},
+                                       {"--trace-html", !options.trace_html.empty()}}) {
+      if (many_users && wanted && s.users > max_picture_users) {
+        throw BadValue("--users " + users + ": " + flag + " draws at most " +
+                       std::to_string(max_picture_users) + " users; use fewer, or drop " + flag +
+                       " (--trace prints as the run goes, at any size)");
+      }
+    }
     if (!latency_user.empty())
       s.services.user_latency = duration_option("--latency-user", latency_user);
     if (!latency_profile.empty()) {
@@ -279,7 +375,8 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
     std::fputs(app.help().c_str(), out);
     return {std::nullopt, 0};
   } catch (const CLI::ParseError& e) {
-    return fail(e.what());
+    // What the walk above lets through (--trace=maybe); CLI11 echoes the value raw.
+    return fail(escaped(e.what(), 200));
   } catch (const BadValue& e) {
     return fail(e.what());
   }

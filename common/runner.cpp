@@ -1,15 +1,22 @@
 #include "runner.hpp"
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <fstream>
+#include <optional>
+#include <string_view>
 
 #include "asio_runner.hpp"
 #include "cli.hpp"
 #include "gantt.hpp"
+#include "output_file.hpp"
 #include "timeline.hpp"
 #include "trace_html.hpp"
 #include "trace_json.hpp"
@@ -31,6 +38,93 @@ void print_stats(const Reactor::Stats& s) {
       static_cast<unsigned long long>(s.fd_events), s.peak_ready);
 }
 
+// "stage1_callbacks: error: --trace-json: cannot write 'run.json': No space left on device"
+int cannot_write(const std::string& name, const char* flag, const std::string& path,
+                 const OutputFile& file) {
+  std::fprintf(stderr, "%s: error: %s: cannot write '%s': %s\n", name.c_str(), flag,
+               escaped(path, 160).c_str(), file.error().c_str());
+  return exit_io;
+}
+
+// What a fan-out costs per user, measured as the peak resident memory of
+// each binary at 100,000 users on the virtual clock (/usr/bin/time -v, see
+// the README's "Limits"), divided by the users and rounded up. Each workflow
+// in flight holds its handlers, future states or coroutine frames, and its
+// timers; the pictures keep every event until the end and render it whole.
+struct Footprint {
+  std::string_view stage;
+  std::uint64_t hand, asio;  ///< bytes per user on each engine
+};
+constexpr Footprint footprints[] = {{"stage1_callbacks", 1'100, 1'200},
+                                    {"stage2_futures", 1'800, 1'200},
+                                    {"stage3_coroutines", 3'200, 2'400},
+                                    {"stage3_lowered", 3'400, 3'400}};
+constexpr std::uint64_t gantt_bytes = 2'000, trace_json_bytes = 7'900, trace_html_bytes = 9'500;
+constexpr std::uint64_t base_bytes = 16'000'000;  // the binary and its libraries
+
+std::uint64_t bytes_per_user(std::string_view stage, const Options& options) {
+  std::uint64_t bytes = 3'400;  // a stage not measured: as much as the most costly one
+  for (const Footprint& f : footprints) {
+    if (f.stage == stage) bytes = options.engine == Engine::asio ? f.asio : f.hand;
+  }
+  if (options.gantt) bytes += gantt_bytes;
+  if (!options.trace_json.empty()) bytes += trace_json_bytes;
+  if (!options.trace_html.empty()) bytes += trace_html_bytes;
+  return bytes;
+}
+
+struct Memory {
+  std::uint64_t bytes;
+  const char* source;  ///< where the figure comes from, for the message
+};
+
+// What this run may use: what the kernel can hand out without swapping
+// (MemAvailable), or less under a limit on the address space (ulimit -v).
+// Inside a container with a memory limit, the kernel's figure is the
+// machine's: the estimate then errs on the generous side.
+Memory available_memory() {
+  Memory memory{static_cast<std::uint64_t>(::sysconf(_SC_AVPHYS_PAGES)) *
+                    static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)),
+                "free memory"};
+  std::ifstream meminfo("/proc/meminfo");
+  for (std::string key, unit; meminfo >> key;) {
+    std::uint64_t kib = 0;
+    meminfo >> kib >> unit;  // "MemAvailable:   24072444 kB"
+    if (key == "MemAvailable:") memory = {kib * 1024, "MemAvailable"};
+  }
+  if (rlimit limit; ::getrlimit(RLIMIT_AS, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+                    limit.rlim_cur < memory.bytes) {
+    memory = {limit.rlim_cur, "ulimit -v"};
+  }
+  return memory;
+}
+
+std::string gigabytes(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GB", static_cast<double>(bytes) / 1e9);
+  return text;
+}
+
+// "" if the run fits in memory; else the line that says what it needs and what there is.
+// Only a fan-out (and cancel, a fan-out that fails) grows with --users.
+std::string too_big_for_memory(const std::string& name, const Options& options) {
+  const Scenario& s = options.scenario;
+  if (s.kind != ScenarioKind::fan_out && s.kind != ScenarioKind::cancel) return "";
+  std::uint64_t per_user = bytes_per_user(name, options);
+  std::uint64_t needed = base_bytes + per_user * static_cast<std::uint64_t>(s.users);
+  Memory memory = available_memory();
+  if (needed <= memory.bytes) return "";
+  std::uint64_t fit = memory.bytes > base_bytes ? (memory.bytes - base_bytes) / per_user : 0;
+  return "--users " + std::to_string(s.users) + ": this run needs about " + gigabytes(needed) +
+         " of memory and this machine has " + gigabytes(memory.bytes) + " (" + memory.source +
+         "); at most " + std::to_string(fit) + " users fit";
+}
+
+int cannot_write_stdout(const std::string& name, const std::string& why) {
+  std::fprintf(stderr, "%s: error: cannot write to stdout: %s\n", name.c_str(), why.c_str());
+  return exit_io;
+}
+
 EngineRun run_on_reactor(const StageApi& stage, const Options& options, TraceObserver& observers,
                          Outcome& outcome) {
   Reactor reactor(options.clock);
@@ -50,25 +144,23 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     return exit_usage;
   }
 
-  // Open the JSON file before the run, so that a bad path fails fast.
-  std::ofstream json_file;
-  if (!options.trace_json.empty()) {
-    json_file.open(options.trace_json);
-    if (!json_file) {
-      std::fprintf(stderr, "%s: error: --trace-json: cannot write '%s'\n", name.c_str(),
-                   options.trace_json.c_str());
-      return exit_usage;
-    }
+  // Refuse before starting what the kernel would kill half-way, without a word.
+  if (std::string why = too_big_for_memory(name, options); !why.empty()) {
+    std::fprintf(stderr, "%s: error: %s\n", name.c_str(), why.c_str());
+    return exit_usage;
   }
 
-  std::ofstream html_file;
+  // Open the files before the run, so that a bad path fails fast.
+  std::optional<OutputFile> json_file, html_file;
+  if (!options.trace_json.empty()) {
+    json_file.emplace(options.trace_json);
+    if (!json_file->error().empty())
+      return cannot_write(name, "--trace-json", options.trace_json, *json_file);
+  }
   if (!options.trace_html.empty()) {
-    html_file.open(options.trace_html);
-    if (!html_file) {
-      std::fprintf(stderr, "%s: error: --trace-html: cannot write '%s'\n", name.c_str(),
-                   options.trace_html.c_str());
-      return exit_usage;
-    }
+    html_file.emplace(options.trace_html);
+    if (!html_file->error().empty())
+      return cannot_write(name, "--trace-html", options.trace_html, *html_file);
   }
 
   // The observers are made before the reactor, so they outlive it.
@@ -76,7 +168,7 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   Timeline timeline(stdout);
   Recorder recorder;  // only for the pictures drawn after the run
   Fanout observers;
-  if (options.gantt || json_file.is_open() || html_file.is_open()) observers.add(&recorder);
+  if (options.gantt || json_file || html_file) observers.add(&recorder);
   if (options.trace) {
     // The only line that names the stage: the rest of a trace is the same in all three.
     std::printf("== %s | scenario %s | %s clock ==\n", name.c_str(),
@@ -110,18 +202,18 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     bool color = ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
     std::fputs(render_gantt(recorder, {.sequential = sequential, .color = color}).c_str(), stdout);
   }
-  std::fflush(stdout);
-  if (json_file.is_open() && !(json_file << render_trace_json(recorder) << "\n").flush()) {
-    std::fprintf(stderr, "%s: error: cannot write %s\n", name.c_str(), options.trace_json.c_str());
-    return exit_internal;
+  // Now, before the files: a write error keeps its reason only until the
+  // next write (glibc drops the lines it could not write), and a trace
+  // written to /dev/stdout comes after the lines printed.
+  if (std::string why = flush_error(stdout); !why.empty()) return cannot_write_stdout(name, why);
+  if (json_file && !json_file->commit(render_trace_json(recorder) + "\n")) {
+    return cannot_write(name, "--trace-json", options.trace_json, *json_file);
   }
-  if (html_file.is_open()) {
+  if (html_file) {
     std::string title = name + " | scenario " + std::string(to_string(options.scenario.kind)) +
                         " | " + (options.clock == ClockMode::real ? "real" : "virtual") + " clock";
-    if (!(html_file << render_trace_html(recorder, title)).flush()) {
-      std::fprintf(stderr, "%s: error: cannot write %s\n", name.c_str(),
-                   options.trace_html.c_str());
-      return exit_internal;
+    if (!html_file->commit(render_trace_html(recorder, title))) {
+      return cannot_write(name, "--trace-html", options.trace_html, *html_file);
     }
   }
 
@@ -148,9 +240,7 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   return 0;
 }
 
-}  // namespace
-
-int stage_main(const StageApi& stage, int argc, const char* const* argv) {
+int parse_and_run(const StageApi& stage, int argc, const char* const* argv) {
   ParsedOptions parsed = parse_options(stage.name, argc, argv);
   if (!parsed.options) return parsed.exit_code;
   std::string name(stage.name);
@@ -160,6 +250,24 @@ int stage_main(const StageApi& stage, int argc, const char* const* argv) {
     std::fprintf(stderr, "%s: error: %s\n", name.c_str(), e.what());
     return exit_internal;
   }
+}
+
+}  // namespace
+
+int stage_main(const StageApi& stage, int argc, const char* const* argv) {
+  std::string name(stage.name);
+  // With stdout closed (`>&-`), the first file opened would get its
+  // descriptor, and the lines meant for stdout would land in the trace file.
+  if (::fcntl(STDOUT_FILENO, F_GETFD) < 0) {
+    return cannot_write_stdout(name, std::strerror(errno));
+  }
+  int exit_code = parse_and_run(stage, argc, argv);
+  // Lines lost on the way out (`> /dev/full`) are a failed run too; a bug's 70 still wins.
+  if (std::string why = flush_error(stdout); !why.empty()) {
+    int io = cannot_write_stdout(name, why);
+    if (exit_code != exit_internal) exit_code = io;
+  }
+  return exit_code;
 }
 
 }  // namespace evo

@@ -148,7 +148,6 @@ TEST(Binaries, BadInputGetsOneLineAndExitCode64) {
                                         "--fail user",
                                         "--timeout",
                                         "--shuffle -1",
-                                        "--trace-json /nonexistent/dir/t.json",
                                         "--cancel-after 1s",
                                         "--scenario chain --cancel-after soon",
                                         "--scenario chain --engine asio --cancel-after 1s"};

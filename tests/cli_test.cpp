@@ -263,6 +263,36 @@ TEST(ParseOptions, HelpExitsZeroAndPrintsTheFlagsToOut) {
   }
 }
 
+TEST(ParseOptions, PicturesTakeUpToAHundredThousandUsersAndOtherScenariosIgnoreUsers) {
+  EXPECT_EQ(options_from({"--scenario", "fan-out", "--users", "100000", "--gantt"}).scenario.users,
+            100'000);
+  EXPECT_EQ(options_from({"--users", "10000000", "--trace-json", "t.json"}).scenario.users,
+            10'000'000);
+}
+
+TEST(ParseOptions, HelpAnywhereWinsOverMistakes) {
+  CliResult r = parse({"stray", "--users", "--help"});
+  EXPECT_EQ(r.parsed.exit_code, 0);
+  EXPECT_NE(r.out.find("--scenario"), std::string::npos);
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Escaped, ShowsControlCharactersAndBytesOutsideAsciiAsEscapes) {
+  EXPECT_EQ(evo::escaped("plain text"), "plain text");
+  EXPECT_EQ(evo::escaped("a\nb\tc\rd"), "a\\nb\\tc\\rd");
+  EXPECT_EQ(evo::escaped("\x1b[2J\x7f"), "\\x1b[2J\\x7f");
+  EXPECT_EQ(evo::escaped("caf\xc3\xa9"), "caf\\xc3\\xa9");
+  EXPECT_EQ(evo::escaped(std::string_view("a\0b", 3)), "a\\x00b");
+}
+
+TEST(Escaped, CutsLongTextWithoutSplittingAnEscape) {
+  EXPECT_EQ(evo::escaped(std::string(40, 'x')), std::string(40, 'x'));
+  EXPECT_EQ(evo::escaped(std::string(41, 'x')), std::string(40, 'x') + "...");
+  EXPECT_EQ(evo::escaped(std::string(38, 'x') + "\n"), std::string(38, 'x') + "\\n");
+  EXPECT_EQ(evo::escaped(std::string(39, 'x') + "\n"), std::string(39, 'x') + "...");
+  EXPECT_EQ(evo::escaped("abcdef", 3), "abc...");
+}
+
 // ---- parse_options: bad input -------------------------------------------------
 
 struct BadInput {
@@ -331,6 +361,16 @@ const BadInput bad_inputs[] = {
     {"BogusFail", {"--fail", "bogus"}, "bogus"},
     {"FailWithoutId", {"--fail", "user:"}, "--fail"},
     {"FailOfUnknownService", {"--fail", "order:3"}, "order:3"},
+    {"MissingValueBeforeAFlag", {"--users", "--clock", "virtual"}, "--users needs a value"},
+    {"EmptyValue", {"--id", ""}, "--id needs a value (--id ID), not an empty string"},
+    {"EmptyGluedValue", {"--id="}, "--id needs a value (--id ID), not an empty string"},
+    {"EmptyArgument", {"--trace", ""}, "argument 2 is an empty string"},
+    {"FlagGivenTwice", {"--id", "1", "--id=2"}, "--id given twice"},
+    {"StrayWordsInOrder", {"b", "--trace", "a"}, "unexpected words 'b', 'a'"},
+    {"UnknownShortFlag", {"-x"}, "-x: no such flag"},
+    {"PictureOfTooManyUsers",
+     {"--scenario", "fan-out", "--users", "100001", "--gantt"},
+     "--gantt draws at most 100000 users"},
 };
 
 INSTANTIATE_TEST_SUITE_P(ParseOptions, ParseOptionsBadInput, testing::ValuesIn(bad_inputs));

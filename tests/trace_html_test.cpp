@@ -92,12 +92,13 @@ TEST(TraceHtml, TheAsioEngineWritesItsOwnPage) {
   EXPECT_NE(events_of(page).find("Task B: Got result after 1.000s"), std::string::npos);
 }
 
-TEST(TraceHtml, AnUnwritableFileIsOneLineAndExit64) {
+TEST(TraceHtml, AnUnwritableFileIsOneLineAndExit74) {
   Ran ran = shell(std::string(EVO_BIN_DIR) +
                   "/stage1_callbacks --clock virtual --trace-html /no/such/dir/page.html 2>&1");
-  EXPECT_EQ(ran.code, 64);
+  EXPECT_EQ(ran.code, 74);
   EXPECT_EQ(ran.out,
-            "stage1_callbacks: error: --trace-html: cannot write '/no/such/dir/page.html'\n");
+            "stage1_callbacks: error: --trace-html: cannot write '/no/such/dir/page.html': No "
+            "such file or directory\n");
 }
 
 // What the page must show after the first `step` events, worked out here from
