@@ -51,13 +51,19 @@ Duration Loop::now() const noexcept {
 void Loop::run() {
   io_.restart();
   if (clock_ == ClockMode::real) {
-    io_.run();  // Asio sleeps in epoll until the next timer: the real clock's way
+    // Asio sleeps in epoll until the next timer: the real clock's way. Its
+    // wait goes on through a signal, so it is cut into slices, and between
+    // two the stop flag (stop_when) is read, as the hand reactor reads it.
+    while (!stop_requested()) {
+      io_.run_one_for(std::chrono::milliseconds(100));
+      if (io_.stopped()) return;  // no work left
+    }
     return;
   }
   // Virtual clock: poll() runs every handler that is ready and every timer
   // that is due, and never sleeps. A poll that ran nothing means the loop is
   // idle: only then does time move, straight to the earliest deadline.
-  for (;;) {
+  while (!stop_requested()) {
     ++stats_.iterations;
     io_.restart();
     if (io_.poll() > 0) continue;

@@ -23,6 +23,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <set>
@@ -96,6 +97,10 @@ class Loop {
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   /// Counted as the hand reactor counts (no fd events, no ready queue of ours).
   const Reactor::Stats& stats() const noexcept { return stats_; }
+  /// As Reactor::stop_when: run() returns soon after *flag is not zero
+  /// (within 100 ms on the real clock), leaving what is pending to the destructor.
+  void stop_when(const volatile std::sig_atomic_t* flag) noexcept { stop_flag_ = flag; }
+
   /// Wrapped handlers still alive: zero once run() returned, or one leaked.
   std::size_t live_handlers() const noexcept { return live_; }
 
@@ -173,6 +178,8 @@ class Loop {
   std::size_t live_ = 0;
   TraceObserver* observer_ = nullptr;
   Reactor::Stats stats_;
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;
+  bool stop_requested() const noexcept { return stop_flag_ && *stop_flag_; }
   // Last, so destroyed first: the handlers it still holds are destroyed while
   // the labels and deadlines they report to are still there.
   asio::io_context io_{1};  // concurrency hint 1: one thread, so Asio may skip its locks

@@ -1,5 +1,7 @@
 #include "reactor.hpp"
 
+#include <time.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <system_error>
@@ -55,11 +57,12 @@ void Reactor::run() {
     bool& flag;
     ~Reset() { flag = false; }
   } reset{running_};
-  while (has_work()) {
+  while (has_work() && !stop_requested()) {
     ++stats_.iterations;
     update_clock();
     move_due_timers_to_ready();
     run_ready_callbacks();
+    if (stop_requested()) break;  // not even the wait: a stop asked for now is for now
     wait_for_work();
   }
   if (clock_ == ClockMode::real) read_clock();
@@ -248,7 +251,14 @@ void Reactor::sleep_until(Duration deadline) {
     now_ = std::max(now_, deadline);  // the jump that makes a 2 s scenario take microseconds
     phases_paid_ = {};
   } else {
-    std::this_thread::sleep_until(start_ + deadline);
+    // One sleep, not std::this_thread::sleep_until, which sleeps on through a
+    // signal: interrupted (EINTR), run() looks at its stop flag and, if
+    // nothing asked it to stop, comes back here.
+    auto until = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        (start_ + deadline).time_since_epoch());
+    timespec at{static_cast<time_t>(until.count() / 1'000'000'000),
+                static_cast<long>(until.count() % 1'000'000'000)};
+    ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr);  // steady_clock's clock
   }
 }
 

@@ -46,6 +46,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -133,6 +134,12 @@ class Reactor {
 
   /// Runs until no work is left (see the phases above).
   void run();
+  /// Makes run() return early, before its next iteration, once *flag is not
+  /// zero: a signal handler may do little more than set such a flag. A wait
+  /// in progress ends too, as the signal interrupts it; what is still pending
+  /// stays pending, and the destructor drops it. (A signal that lands just
+  /// before the wait starts is seen when the wait ends: at the next timer.)
+  void stop_when(const volatile std::sig_atomic_t* flag) noexcept { stop_flag_ = flag; }
 
   /// Loop time since the reactor was made: read once per iteration (like
   /// libuv's uv_now), so every callback of one phase sees the same time. A
@@ -199,6 +206,7 @@ class Reactor {
   void wait_for_work();
 
   bool has_work() const noexcept { return pending() > 0; }
+  bool stop_requested() const noexcept { return stop_flag_ && *stop_flag_; }
   void enqueue(Callback&& fn, LabelId label, std::uint64_t id);
   void run_one(Ready& item);
   void requeue_unrun();
@@ -266,8 +274,9 @@ class Reactor {
   Poller poller_;
   std::vector<Poller::Ready> fds_ready_;  // poll_fds()'s buffer, reused
   bool running_ = false;
-  bool tearing_down_ = false;  // inside ~Reactor
-  Duration phases_paid_{};     // virtual clock: ready phases run since time last moved
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;  // stop_when()
+  bool tearing_down_ = false;                              // inside ~Reactor
+  Duration phases_paid_{};  // virtual clock: ready phases run since time last moved
 
   LabelId current_ = 0;  // label 0 is "main": code that runs outside any callback
   std::uint64_t next_id_ = 1;

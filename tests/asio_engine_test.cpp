@@ -5,6 +5,7 @@
 #include "common/asio_combinators.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/time.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -287,6 +288,44 @@ TEST(AsioLoop, ATracedHandlerKeepsItsHandlersExecutorAndCancellationSlot) {
   // A handler with no executor of its own still gets the candidate.
   auto plain = loop.wrap_timer(1s, "t", [](asio_engine::error_code) {});
   EXPECT_TRUE(asio::get_associated_executor(plain, loop.executor()) == loop.executor());
+}
+
+// stop_when, as on the hand reactor: a flag a handler sets (virtual clock),
+// then one a real signal sets while Asio waits in epoll (real clock).
+volatile std::sig_atomic_t stop_asio_loop = 0;
+
+TEST(AsioLoop, AStopFlagEndsRunAndLeavesThePendingToTheDestructor) {
+  stop_asio_loop = 0;
+  asio_engine::Loop loop(ClockMode::virtual_time);
+  loop.stop_when(&stop_asio_loop);
+  asio_engine::Services services(loop, {});
+  bool later_ran = false;
+  async_sleep(services, 1s, [](asio_engine::error_code) { stop_asio_loop = 1; });
+  async_sleep(services, 2s, [&](asio_engine::error_code) { later_ran = true; });
+  loop.run();
+  EXPECT_FALSE(later_ran);
+  EXPECT_EQ(loop.live_handlers(), 1u);  // the 2 s wait, dropped with the loop
+}
+
+TEST(AsioLoop, ASignalEndsARealClockRunWithoutWaitingForTheTimer) {
+  stop_asio_loop = 0;
+  struct sigaction action {};
+  action.sa_handler = [](int) { stop_asio_loop = 1; };
+  struct sigaction previous {};
+  ::sigaction(SIGALRM, &action, &previous);
+  asio_engine::Loop loop(ClockMode::real);
+  loop.stop_when(&stop_asio_loop);
+  asio_engine::Services services(loop, {});
+  bool fired = false;
+  async_sleep(services, 30s, [&](asio_engine::error_code) { fired = true; });
+  itimerval in_50ms{};
+  in_50ms.it_value.tv_usec = 50'000;
+  ::setitimer(ITIMER_REAL, &in_50ms, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  loop.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "waited on through the signal";
+  EXPECT_FALSE(fired);
+  ::sigaction(SIGALRM, &previous, nullptr);
 }
 
 TEST(AsioLoop, TheFanOutOverManyUsersRunsInVirtualTime) {

@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -314,6 +316,46 @@ TEST(Reactor, ACallbackIsDestroyedUnderItsOwnLabelOnEveryDropPath) {
   r.spawn("Task C", Throws(&r, &threw));
   EXPECT_THROW(r.run(), std::runtime_error);
   EXPECT_EQ(threw, "Task C");
+}
+
+// stop_when: how a signal stops the loop. The flag is set by a callback here
+// (virtual clock), then by a real signal while the loop sleeps (real clock).
+volatile std::sig_atomic_t stop_requested = 0;
+
+TEST(ReactorStop, AFlagSetByACallbackEndsRunBeforeTheNextIteration) {
+  stop_requested = 0;
+  Reactor reactor(ClockMode::virtual_time);
+  reactor.stop_when(&stop_requested);
+  bool later_ran = false;
+  reactor.call_after(1s, [] { stop_requested = 1; });
+  reactor.call_after(2s, [&] { later_ran = true; });
+  reactor.run();
+  EXPECT_FALSE(later_ran);
+  EXPECT_EQ(reactor.now(), evo::Duration(1s));
+  stop_requested = 0;
+  reactor.run();  // the flag down again: the rest runs
+  EXPECT_TRUE(later_ran);
+}
+
+TEST(ReactorStop, ASignalWakesTheLoopFromItsSleepAndEndsRun) {
+  stop_requested = 0;
+  struct sigaction action {};
+  action.sa_handler = [](int) { stop_requested = 1; };
+  struct sigaction previous {};
+  ::sigaction(SIGALRM, &action, &previous);  // no SA_RESTART: the sleep ends with EINTR
+  Reactor reactor(ClockMode::real);
+  reactor.stop_when(&stop_requested);
+  bool fired = false;
+  reactor.call_after(30s, [&] { fired = true; });
+  itimerval in_50ms{};
+  in_50ms.it_value.tv_usec = 50'000;
+  ::setitimer(ITIMER_REAL, &in_50ms, nullptr);
+  auto start = std::chrono::steady_clock::now();
+  reactor.run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "slept on through the signal";
+  EXPECT_FALSE(fired);
+  EXPECT_EQ(stop_requested, 1);
+  ::sigaction(SIGALRM, &previous, nullptr);
 }
 
 }  // namespace
