@@ -32,7 +32,7 @@ extern "C" void evo_heap_counts(std::uint64_t* count, std::uint64_t* total) {
   *total = bytes.load(std::memory_order_relaxed);
 }
 
-// libstdc++'s array, nothrow and sized forms call these four.
+// libstdc++'s array and nothrow forms call these.
 void* operator new(std::size_t size) {
   return allocate(size, alignof(std::max_align_t));
 }
@@ -42,6 +42,12 @@ void* operator new(std::size_t size, std::align_val_t alignment) {
 void operator delete(void* p) noexcept {
   std::free(p);
 }
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 void operator delete(void* p, std::align_val_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept {
   std::free(p);
 }
