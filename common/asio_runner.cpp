@@ -67,9 +67,10 @@ void start_scenario(const AsioStageApi& stage, asio_engine::Services& services, 
 }
 
 EngineRun run_on_asio(const AsioStageApi& stage, const Options& options, TraceObserver& observer,
-                      Outcome& outcome) {
+                      Outcome& outcome, const volatile std::sig_atomic_t* stop) {
   asio_engine::Loop loop(options.clock);
   loop.set_observer(&observer);
+  loop.stop_when(stop);
   asio_engine::Services services(loop, options.scenario.services);
   start_scenario(stage, services, options.scenario, outcome);
   loop.run();

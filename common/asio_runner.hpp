@@ -17,8 +17,9 @@ struct EngineRun {
 };
 
 /// Runs the scenario of `options` through `stage` on a single-threaded
-/// io_context, on the clock of `options`, reporting to `observer`.
+/// io_context, on the clock of `options`, reporting to `observer`; it stops
+/// early once *stop is not zero (a signal: see runner.cpp).
 EngineRun run_on_asio(const AsioStageApi& stage, const Options& options, TraceObserver& observer,
-                      Outcome& outcome);
+                      Outcome& outcome, const volatile std::sig_atomic_t* stop);
 
 }  // namespace evo

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +17,7 @@
 
 #include "asio_runner.hpp"
 #include "cli.hpp"
+#include "cost.hpp"
 #include "gantt.hpp"
 #include "output_file.hpp"
 #include "timeline.hpp"
@@ -125,10 +128,33 @@ int cannot_write_stdout(const std::string& name, const std::string& why) {
   return exit_io;
 }
 
+// SIGINT (Ctrl-C) and SIGTERM: the handler only notes which came (all a
+// signal handler may safely do); the loop sees it and returns, and run()
+// tidies up: the lines printed so far are flushed, a --trace-json or
+// --trace-html file is not left half-written, one line says what happened,
+// and the exit code is the shell's for that signal (130, 143).
+volatile std::sig_atomic_t stop_signal = 0;
+
+void stop_on_signals() {
+  struct sigaction action {};
+  action.sa_handler = [](int signal) { stop_signal = signal; };
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the loop's wait must end, not go on
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+}
+
+// The workflows a run starts: each user of a fan-out, or the one workflow.
+std::int64_t workflows_of(const Scenario& s) {
+  bool fan_out = s.kind == ScenarioKind::fan_out || s.kind == ScenarioKind::cancel;
+  return fan_out ? std::max<std::int64_t>(s.users, 1) : 1;
+}
+
 EngineRun run_on_reactor(const StageApi& stage, const Options& options, TraceObserver& observers,
                          Outcome& outcome) {
   Reactor reactor(options.clock);
   reactor.set_observer(&observers);
+  reactor.stop_when(&stop_signal);
   if (options.shuffle) reactor.shuffle_ready_order(*options.shuffle);
   Services services(reactor, options.scenario.services);
   start_scenario(stage, services, options.scenario, outcome);
@@ -150,6 +176,7 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     return exit_usage;
   }
 
+  stop_on_signals();  // before the files exist: a signal from now on leaves none behind
   // Open the files before the run, so that a bad path fails fast.
   std::optional<OutputFile> json_file, html_file;
   if (!options.trace_json.empty()) {
@@ -180,9 +207,19 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
   }
 
   Outcome outcome;  // before the loop too: a handler destroyed with it may still report
+  cost::Snapshot before = cost::now();
   EngineRun ran = options.engine == Engine::asio
-                      ? run_on_asio(*stage.asio, options, observers, outcome)
+                      ? run_on_asio(*stage.asio, options, observers, outcome, &stop_signal)
                       : run_on_reactor(stage, options, observers, outcome);
+  cost::Snapshot after = cost::now();
+  if (int signal = stop_signal; signal != 0) {
+    // Stopped half-way: what is pending was dropped with the loop, unrun, so
+    // no result and no checks; the output files are not put in place.
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: stopped by %s; the workflow did not finish\n", name.c_str(),
+                 signal == SIGINT ? "SIGINT (Ctrl-C)" : "SIGTERM");
+    return 128 + signal;
+  }
 
   // Over HTTP the latencies are the server's, so there is no sequential time to compare with.
   bool http = options.scenario.services.backend.has_value();
@@ -193,7 +230,10 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     std::printf("Total time: %s (sequential would be %s)\n", format_seconds(ran.total).c_str(),
                 format_seconds(sequential).c_str());
   }
-  if (options.stats) print_stats(ran.stats);
+  if (options.stats) {
+    print_stats(ran.stats);
+    std::printf("%s\n", cost::line(before, after, workflows_of(options.scenario)).c_str());
+  }
   if (options.stats && http) {
     std::printf("HTTP: peak %zu connections open at once (at most %zu; more requests queue)\n",
                 ran.peak_connections, options.scenario.services.max_connections);
