@@ -211,6 +211,7 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
   delay = std::clamp(delay, Duration::zero(), Duration::max() - now_);
   heap_.push_back({now_ + delay, seq, slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
+  stats_.peak_timer_entries = std::max(stats_.peak_timer_entries, heap_.size());
   ++live_timers_;
   ++stats_.timers_armed;
   acquire(current_);
@@ -221,14 +222,26 @@ TimerId Reactor::call_after(Duration delay, Callback fn, std::string_view what) 
 bool Reactor::cancel(TimerId id) {
   check_thread();
   if (id.seq == 0 || id.slot >= timers_.size() || timers_[id.slot].seq != id.seq) return false;
-  // The heap entry stays behind, stale, for next_deadline() to discard: O(1).
+  // The heap entry stays behind, stale, for next_deadline() to discard, or
+  // for drop_stale_entries() once they are the most of the heap.
   LabelId label = timers_[id.slot].label;
   ++stats_.timers_cancelled;
   emit(EventKind::timer_cancelled, label, id.seq, {}, whats_[timers_[id.slot].what]);
   Callback fn = std::move(timers_[id.slot].fn);  // out first: its destructor may arm timers
   free_timer(id.slot);
+  if (++stale_entries_ > heap_.size() / 2) drop_stale_entries();
   drop(std::move(fn), label);
   return true;
+}
+
+// Once most of the heap is cancelled leftovers, sweep them all in one pass and
+// rebuild the heap, O(n): cancelling stays O(1) on average, and the heap never
+// holds more than twice the timers that are armed (a loop that arms timeouts
+// and cancels them would otherwise keep every one until its deadline).
+void Reactor::drop_stale_entries() {
+  std::erase_if(heap_, [this](const HeapEntry& e) { return timers_[e.slot].seq != e.seq; });
+  std::make_heap(heap_.begin(), heap_.end(), Later{});
+  stale_entries_ = 0;
 }
 
 void Reactor::free_timer(std::uint32_t slot) {
@@ -241,6 +254,7 @@ std::optional<Duration> Reactor::next_deadline() {
   while (!heap_.empty() && timers_[heap_.front().slot].seq != heap_.front().seq) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();  // a cancelled timer's leftover entry
+    --stale_entries_;
   }
   if (heap_.empty()) return std::nullopt;
   return heap_.front().deadline;

@@ -92,6 +92,8 @@ class Reactor {
     std::uint64_t timers_cancelled = 0;
     std::uint64_t fd_events = 0;
     std::size_t peak_ready = 0;
+    std::size_t peak_timer_entries =
+        0;  // the timer heap at its largest, cancelled leftovers included
   };
 
   /// What one ready phase costs on the virtual clock ("How virtual time passes"
@@ -219,6 +221,7 @@ class Reactor {
   }
   std::optional<Duration> next_deadline();
   void free_timer(std::uint32_t slot);
+  void drop_stale_entries();
   bool poll_fds(int timeout_ms);
   // Empties the slot of (fd, interest) and hands back what it held (id 0: nothing).
   Watch take_watch(int fd, Interest interest) noexcept {
@@ -266,6 +269,7 @@ class Reactor {
   std::size_t next_to_run_ = 0;                   // in phase_
   std::vector<std::string_view> whats_{"timer"};  // what the timers stand for, interned
   std::vector<HeapEntry> heap_;                   // a min-heap on (deadline, seq)
+  std::size_t stale_entries_ = 0;                 // entries in heap_ of cancelled timers
   std::vector<Timer> timers_;                     // slots named by TimerId and HeapEntry
   std::vector<std::uint32_t> free_slots_;
   std::size_t live_timers_ = 0;

@@ -28,10 +28,13 @@ std::pair<std::error_code, Profile> simulated_profile(const ServiceConfig& confi
 
 namespace {
 
-// A simulated request that may be cancelled: the handler and the timer that
-// stands for the round trip, shared by the timer's callback and the slot.
+// A simulated request that may be cancelled: the handler, the timer that
+// stands for the round trip, and what a stop request does. The timer's
+// callback owns it, so it goes when the timer fires or is cancelled, stop
+// callback and all. It is the one allocation of a cancellable fetch: a
+// std::stop_callback must stay at one address, and a timer's callback moves.
 template <class T>
-struct Request : std::enable_shared_from_this<Request<T>> {
+struct Request {
   explicit Request(Handler<T> h) : handler(std::move(h)) {}
   Handler<T> handler;
   TimerId timer;
@@ -58,10 +61,11 @@ void simulate(Reactor& reactor, Duration latency, std::string_view what, Handler
                          handler(errc::cancelled, std::move(value));
                        }));
   }
-  auto request = std::make_shared<Request<T>>(std::move(handler));
-  request->timer = reactor.call_after(
+  auto owned = std::make_unique<Request<T>>(std::move(handler));
+  Request<T>& request = *owned;
+  request.timer = reactor.call_after(
       latency,
-      [request, answer]() mutable {
+      [request = std::move(owned), answer]() mutable {
         // Cancelled after the timer fired but before this ran: answered already.
         if (!request->handler) return;
         request->cancel.disarm();  // done: a stop request from now on is too late
@@ -69,14 +73,14 @@ void simulate(Reactor& reactor, Duration latency, std::string_view what, Handler
         std::exchange(request->handler, nullptr)(error, std::move(value));
       },
       what);
-  // What a stop request does: no reply will come, so disarm the timer (its
-  // callback, which holds the request, is destroyed: hold it here first) and
-  // answer errc::cancelled now. An HTTP request would close its socket here.
-  request->cancel.arm(stop, [&reactor, weak = std::weak_ptr(request)] {
-    std::shared_ptr<Request<T>> request = weak.lock();
-    if (!request || !request->handler) return;
-    reactor.cancel(request->timer);
-    std::exchange(request->handler, nullptr)(errc::cancelled, T{});
+  // What a stop request does: no reply will come, so disarm the timer and
+  // answer errc::cancelled now. Cancelling the timer frees the request (this
+  // action's slot included): take the handler out first, touch nothing after.
+  // An HTTP request would close its socket here.
+  request.cancel.arm(stop, [&reactor, &request] {
+    Handler<T> handler = std::exchange(request.handler, nullptr);
+    reactor.cancel(request.timer);
+    handler(errc::cancelled, T{});
   });
 }
 

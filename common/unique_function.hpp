@@ -74,22 +74,18 @@ class UniqueFunction<R(Args...)> {
     ++detail::live_handler_count.value;
   }
 
-  UniqueFunction(UniqueFunction&& other) noexcept : ops_(other.ops_) {
-    if (ops_) {
-      ops_->move(other.buffer_, buffer_);
-      other.ops_ = nullptr;
-    }
-  }
+  UniqueFunction(UniqueFunction&& other) noexcept { take(other); }
 
   UniqueFunction& operator=(UniqueFunction&& other) noexcept {
+    if (!ops_) {  // nothing to destroy (a free timer slot, say): one move, straight in
+      take(other);
+      return *this;
+    }
     // Take `other` first: it may live inside our own target (a callback that
     // replaces itself with its continuation), which reset() destroys.
     UniqueFunction taken(std::move(other));
     reset();
-    if (taken.ops_) {
-      taken.ops_->move(taken.buffer_, buffer_);
-      ops_ = std::exchange(taken.ops_, nullptr);
-    }
+    take(taken);
     return *this;
   }
 
@@ -143,6 +139,14 @@ class UniqueFunction<R(Args...)> {
       [](void* from, void* to) noexcept { *static_cast<D**>(to) = *static_cast<D**>(from); },
       [](void* self) noexcept { delete *static_cast<D**>(self); },
   };
+
+  // Moves other's target into us, who hold none, and leaves other empty.
+  void take(UniqueFunction& other) noexcept {
+    if (other.ops_) {
+      other.ops_->move(other.buffer_, buffer_);
+      ops_ = std::exchange(other.ops_, nullptr);
+    }
+  }
 
   void reset() noexcept {
     if (ops_) {

@@ -16,27 +16,33 @@ namespace {
 // run by the loop below, after it returns: the same continuations, in the
 // same reactor callback, one after another instead of one inside another.
 struct Trampoline {
-  std::deque<std::shared_ptr<StateBase>> queue;
+  std::deque<StateRef<StateBase>> queue;
   bool running = false;
   int drop_scopes = 0;
 };
 
 thread_local Trampoline trampoline;
 
-void run_front(Trampoline& t) {
-  std::shared_ptr<StateBase> state = std::move(t.queue.front());
-  t.queue.pop_front();
+// Takes the state by value: it is released as soon as its callback returns.
+void run(StateRef<StateBase> state) {
   state->run_callback();
+}
+
+void run_front(Trampoline& t) {
+  StateRef<StateBase> state = std::move(t.queue.front());
+  t.queue.pop_front();
+  run(std::move(state));
 }
 
 }  // namespace
 
-void schedule(std::shared_ptr<StateBase> state) {
+void schedule(StateRef<StateBase> state) {
   Trampoline& t = trampoline;
-  t.queue.push_back(std::move(state));
-  if (t.running) return;  // the loop below, further up this stack, will run it
-  t.running = true;
+  // The loop below, further up this stack, will run it.
+  if (t.running) return t.queue.push_back(std::move(state));
+  t.running = true;  // the queue is empty whenever nothing runs: this one goes first
   try {
+    run(std::move(state));
     while (!t.queue.empty()) run_front(t);
   } catch (...) {
     // A continuation threw. What it was to complete has been abandoned on the

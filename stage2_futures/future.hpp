@@ -29,8 +29,6 @@
 // io_context. A throwing continuation's exception leaves the call that
 // completed the promise (and so Reactor::run()); continuations should not throw.
 
-#include <atomic>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
@@ -50,7 +48,7 @@ class Promise;
 
 namespace detail {
 
-inline std::atomic<std::size_t> live_states{0};
+inline evo::detail::PlainCounter live_states;  // a plain integer: see unique_function.hpp
 
 using evo::Stored;  // common/stored.hpp
 
@@ -62,7 +60,7 @@ struct IsFuture<Future<T>> : std::true_type {
 };
 
 // What the trampoline queue holds: a state of any T whose callback is due.
-class StateBase : public std::enable_shared_from_this<StateBase> {
+class StateBase {
  public:
   virtual ~StateBase() = default;
   /// Runs the waiting callback with the result, or destroys it unrun if dropped.
@@ -72,11 +70,45 @@ class StateBase : public std::enable_shared_from_this<StateBase> {
   bool dropped = false;  // the callback is to be destroyed, never run
   bool future_taken = false;
   std::error_code error;
+  std::size_t refs = 0;  // the StateRefs that hold it
+};
+
+// A counted reference to a state, what std::shared_ptr would be without its
+// atomic count: the promise, the future and the trampoline share a state on
+// the loop's one thread, so a plain integer is enough, and a locked
+// instruction per copy would cost more than the rest of a hop.
+template <class S>
+class StateRef {
+ public:
+  StateRef() noexcept = default;
+  explicit StateRef(S* state) noexcept : state_(state) {
+    if (state_) ++state_->refs;
+  }
+  StateRef(const StateRef& other) noexcept : StateRef(other.state_) {}
+  StateRef(StateRef&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  template <class D>
+  requires std::is_convertible_v<D*, S*> StateRef(StateRef<D>&& other)
+  noexcept : state_(other.release()) {}
+  StateRef& operator=(StateRef other) noexcept {
+    std::swap(state_, other.state_);
+    return *this;
+  }
+  ~StateRef() {
+    if (state_ && --state_->refs == 0) delete state_;
+  }
+
+  S* operator->() const noexcept { return state_; }
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+  /// Hands the reference over, uncounted, to a StateRef of a base class.
+  S* release() noexcept { return std::exchange(state_, nullptr); }
+
+ private:
+  S* state_ = nullptr;
 };
 
 /// Runs `state`'s callback now; or, if a continuation is running on this
 /// thread, queues it to run right after that one returns (future.cpp).
-void schedule(std::shared_ptr<StateBase> state);
+void schedule(StateRef<StateBase> state);
 
 /// True while abandoned promises drop their continuations instead of
 /// breaking them: during a reactor's teardown, or inside a DropScope.
@@ -98,8 +130,8 @@ class State final : public StateBase {
  public:
   using Callback = UniqueFunction<void(std::error_code, Stored<T>)>;
 
-  State() { live_states.fetch_add(1, std::memory_order_relaxed); }
-  ~State() override { live_states.fetch_sub(1, std::memory_order_relaxed); }
+  State() { ++live_states.value; }
+  ~State() override { --live_states.value; }
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
@@ -108,19 +140,19 @@ class State final : public StateBase {
     ready = true;
     error = ec;
     value.emplace(std::move(v));
-    if (callback) schedule(shared_from_this());
+    if (callback) schedule(StateRef<StateBase>(this));
   }
 
   void set_callback(Callback cb) {
     callback = std::move(cb);
-    if (ready) schedule(shared_from_this());
+    if (ready) schedule(StateRef<StateBase>(this));
   }
 
   // No result will come, and nobody may hear about it.
   void drop() {
     ready = dropped = true;
     error = errc::broken_promise;
-    if (callback) schedule(shared_from_this());
+    if (callback) schedule(StateRef<StateBase>(this));
   }
 
   void run_callback() override {
@@ -151,7 +183,7 @@ decltype(auto) invoke_with(F& f, Stored<T>& value) {
 
 /// Shared states alive right now: tests check it is zero after every scenario.
 inline std::size_t live_states() noexcept {
-  return detail::live_states.load(std::memory_order_relaxed);
+  return detail::live_states.load();
 }
 
 /// The producer's end. Move-only. Completing it twice, or calling get_future
@@ -161,7 +193,7 @@ inline std::size_t live_states() noexcept {
 template <class T>
 class Promise {
  public:
-  Promise() : state_(std::make_shared<detail::State<T>>()) {}
+  Promise() : state_(new detail::State<T>) {}
   Promise(Promise&&) noexcept = default;
   Promise& operator=(Promise&& other) noexcept {
     if (this != &other) {
@@ -207,7 +239,7 @@ class Promise {
     }
   }
 
-  std::shared_ptr<detail::State<T>> state_;
+  detail::StateRef<detail::State<T>> state_;
 };
 
 /// The consumer's end. Move-only, and consumed by then / catch_error /
@@ -223,7 +255,7 @@ class Future {
   Future(const Future&) = delete;
   Future& operator=(const Future&) = delete;
 
-  bool valid() const noexcept { return state_ != nullptr; }
+  bool valid() const noexcept { return static_cast<bool>(state_); }
   bool is_ready() const noexcept { return state_ && state_->ready; }
 
   /// f(value) runs when the value arrives; an error skips it. If f returns a
@@ -286,17 +318,17 @@ class Future {
 
  private:
   friend class Promise<T>;
-  explicit Future(std::shared_ptr<detail::State<T>> state) : state_(std::move(state)) {}
+  explicit Future(detail::StateRef<detail::State<T>> state) : state_(std::move(state)) {}
 
-  std::shared_ptr<detail::State<T>> take_state() {
+  detail::StateRef<detail::State<T>> take_state() {
     if (!state_) throw std::logic_error("Future consumed twice (or after a move)");
-    return std::exchange(state_, nullptr);
+    return std::exchange(state_, {});
   }
 
   // then and catch_error in one shape: a new promise, completed by `step`.
   template <class U, class Step>
   Future<U> chain(Step step) {
-    std::shared_ptr<detail::State<T>> state = take_state();
+    detail::StateRef<detail::State<T>> state = take_state();
     Promise<U> next;
     Future<U> result = next.get_future();
     state->set_callback(
@@ -305,7 +337,7 @@ class Future {
     return result;
   }
 
-  std::shared_ptr<detail::State<T>> state_;
+  detail::StateRef<detail::State<T>> state_;
 };
 
 template <class T>

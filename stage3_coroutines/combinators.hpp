@@ -98,7 +98,14 @@ struct Slot {
 
   std::variant<std::monostate, Stored<T>, std::exception_ptr> result;
   Waiter waiter;
-  std::stop_source stop;  // the spawned task's token: stopped by whoever awaits the result
+  // The spawned task's stop token, decided by whichever comes first. An
+  // awaiter that comes before the task starts (when_all's, the usual case)
+  // hands the task its own token: a stop request reaches the task directly,
+  // and nothing is allocated. A task that starts first gets a source of its
+  // own (`stop`), which its awaiter, if it has a token, stops later.
+  std::stop_token token;
+  std::stop_source stop{std::nostopstate};
+  bool token_set = false;
 };
 
 // Forwards a stop request from one token to another source.
@@ -117,8 +124,10 @@ struct SlotAwaiter {
   bool await_ready() const noexcept { return slot->result.index() != 0; }
   template <class P>
   bool await_suspend(std::coroutine_handle<P> coroutine) {
-    // A stop request to the awaiting coroutine stops the spawned task too. If
-    // the token is stopped already, the stop_callback runs StopForward in its
+    // A stop request to the awaiting coroutine stops the spawned task too:
+    // through the token it hands down (the task has not started), or through
+    // a link to the task's own source (see Slot). If our token is stopped
+    // already, the link's stop_callback runs StopForward in its
     // constructor, and the task may finish right there, inline: its result is
     // then in the slot, with no one yet in the waiter to resume. So the
     // result is checked after the link is made, and the coroutine goes on at
@@ -126,9 +135,11 @@ struct SlotAwaiter {
     // (The waiter is stored only after: stored before, set() would resume the
     // coroutine inside its own await_suspend.)
     PromiseBase* frame = frame_of(coroutine);
-    if (frame && frame->stop.stop_possible()) {
-      link =
-          std::make_unique<std::stop_callback<StopForward>>(frame->stop, StopForward{slot->stop});
+    std::stop_token ours = frame ? frame->stop : std::stop_token();
+    if (!std::exchange(slot->token_set, true)) {
+      slot->token = std::move(ours);  // the task has not started: it will take our token
+    } else if (ours.stop_possible()) {
+      link = std::make_unique<std::stop_callback<StopForward>>(ours, StopForward{slot->stop});
     }
     if (slot->result.index() != 0) return false;
     slot->waiter.wait(coroutine);
@@ -149,7 +160,11 @@ void run_into(std::shared_ptr<Slot<T>> slot, Task<T> task) {
     slot->set(error, std::move(value));
   };
   auto dropped = [slot]() noexcept { slot->abandon(); };
-  std::stop_token stop = slot->stop.get_token();
+  if (!std::exchange(slot->token_set, true)) {  // nobody awaits yet: a source for whoever will
+    slot->stop = std::stop_source();
+    slot->token = slot->stop.get_token();
+  }
+  std::stop_token stop = slot->token;
   run_detached<T>(std::move(task), ReportOnce(std::move(report), std::move(dropped)),
                   std::move(stop));
 }

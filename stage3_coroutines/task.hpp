@@ -15,7 +15,6 @@
 // now. start() gives the first one; when_all and with_timeout give their
 // children tokens of their own, to stop the losers (combinators.hpp).
 
-#include <atomic>
 #include <coroutine>
 #include <exception>
 #include <optional>
@@ -38,7 +37,7 @@ class Task;
 
 namespace detail {
 
-inline std::atomic<std::size_t> live_frames{0};
+inline evo::detail::PlainCounter live_frames;  // a plain integer: see unique_function.hpp
 
 using evo::Stored;  // common/stored.hpp
 
@@ -47,8 +46,8 @@ using evo::Stored;  // common/stored.hpp
 // the link to the frame awaiting it, so that a chain can be found from its
 // innermost frame and destroyed from its root at teardown (destroy_chain).
 struct PromiseBase {
-  PromiseBase() { live_frames.fetch_add(1, std::memory_order_relaxed); }
-  ~PromiseBase() { live_frames.fetch_sub(1, std::memory_order_relaxed); }
+  PromiseBase() { ++live_frames.value; }
+  ~PromiseBase() { --live_frames.value; }
 
   // Every co_await in the coroutine passes through here first; the default
   // argument is evaluated at the co_await, so it names that line.
@@ -145,7 +144,7 @@ struct TaskPromise<void> : TaskPromiseBase<void> {
 
 /// Frames alive right now: tests check it is zero after every scenario.
 inline std::size_t live_frames() noexcept {
-  return detail::live_frames.load(std::memory_order_relaxed);
+  return detail::live_frames.load();
 }
 
 /// The coroutines `error` went up through, innermost first, one line each

@@ -226,6 +226,20 @@ TEST(Reactor, TimerCancelledByAnEarlierTimerLeavesTheClockAtTheEarlierOne) {
   EXPECT_EQ(r.now(), 1s);
 }
 
+TEST(Reactor, CancelledTimersDoNotPileUpInTheHeapAndTheRestStillFireInOrder) {
+  Reactor r(ClockMode::virtual_time);
+  std::vector<int> order;
+  r.call_after(3h, [&] { order.push_back(3); });
+  // A loop that arms a timeout and cancels it: without a sweep, every
+  // cancelled entry would stay in the heap until its deadline came round.
+  for (int i = 0; i < 1000; ++i) r.cancel(r.call_after(1h, [] {}));
+  EXPECT_LE(r.stats().peak_timer_entries, 4u) << "cancelled entries piled up";
+  r.call_after(2h, [&] { order.push_back(1); });
+  r.call_after(2h, [&] { order.push_back(2); });  // a tie: arming order
+  r.run();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
 TEST(Reactor, RealClockRunDoesNotWaitForACancelledTimer) {
   Reactor r(ClockMode::real);
   r.cancel(r.call_after(10s, [] {}));

@@ -243,6 +243,24 @@ TEST_F(CombinatorsTest, AStoppedSpawnedTaskSeesCancelledFromTheLoop) {
   EXPECT_EQ(reactor.stats().timers_armed, 0u);
 }
 
+// A spawned task awaited before it starts (as when_all's children are) runs on
+// its awaiter's token itself: a spawn makes no stop source of its own.
+TEST_F(CombinatorsTest, ASpawnAwaitedBeforeItStartsRunsOnItsAwaitersToken) {
+  std::stop_source stop;
+  std::stop_token seen;
+  auto child = [&]() -> Task<void> {
+    co_await async_call<void>([&](HandlerFor<void> handler, std::stop_token token) {
+      seen = token;
+      reactor.post([handler = std::move(handler)]() mutable { handler({}); });
+    });  // suspends
+  };
+  auto parent = [&]() -> Task<void> { co_await spawn(reactor, "child", child()); };
+  start(
+      parent(), [](std::exception_ptr, std::monostate) {}, stop.get_token());
+  reactor.run();
+  EXPECT_TRUE(seen == stop.get_token()) << "the spawn put a stop source of its own in between";
+}
+
 // A parent stopped while it waits on something that ignores stop (a plain
 // sleep), then awaiting a task it spawned earlier: registering the stop link
 // stops the child at once, the child reports inline, and the parent must
