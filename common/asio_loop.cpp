@@ -55,8 +55,8 @@ void Loop::run() {
     // wait goes on through a signal, so it is cut into slices, and between
     // two the stop flag (stop_when) is read, as the hand reactor reads it.
     while (!stop_requested()) {
-      io_.run_one_for(std::chrono::milliseconds(100));
-      if (io_.stopped()) return;  // no work left
+      io_.run_for(std::chrono::milliseconds(100));  // every ready handler, up to 100 ms
+      if (io_.stopped()) return;                    // no work left
     }
     return;
   }

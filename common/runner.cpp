@@ -131,18 +131,36 @@ int cannot_write_stdout(const std::string& name, const std::string& why) {
 // SIGINT (Ctrl-C) and SIGTERM: the handler only notes which came (all a
 // signal handler may safely do); the loop sees it and returns, and run()
 // tidies up: the lines printed so far are flushed, a --trace-json or
-// --trace-html file is not left half-written, one line says what happened,
-// and the exit code is the shell's for that signal (130, 143).
+// --trace-html file is not left half-written, one line says what happened.
+// Then the process ends by that same signal (stage_main), as a shell, make
+// or xargs expect of a program stopped by Ctrl-C: `$?` reads 130 or 143.
+// The handlers hold only while the loop runs: a Ctrl-C later (while a big
+// picture is drawn, say) ends the program at once, as usual.
 volatile std::sig_atomic_t stop_signal = 0;
 
-void stop_on_signals() {
-  struct sigaction action {};
-  action.sa_handler = [](int signal) { stop_signal = signal; };
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: the loop's wait must end, not go on
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-}
+class StopOnSignals {
+ public:
+  StopOnSignals() {
+    struct sigaction action {};
+    action.sa_handler = [](int signal) { stop_signal = signal; };
+    sigemptyset(&action.sa_mask);
+    // SA_RESTART: a write to stdout interrupted by the signal goes on (and is
+    // not reported as a failed write). The loop's own waits, epoll_wait and
+    // clock_nanosleep, end with EINTR all the same: they are never restarted.
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~StopOnSignals() { restore(); }
+  void restore() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
 
 // The workflows a run starts: each user of a fan-out, or the one workflow.
 std::int64_t workflows_of(const Scenario& s) {
@@ -176,7 +194,8 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
     return exit_usage;
   }
 
-  stop_on_signals();  // before the files exist: a signal from now on leaves none behind
+  // Before the files exist: a signal from now on leaves none behind.
+  std::optional<StopOnSignals> stop_on_signals(std::in_place);
   // Open the files before the run, so that a bad path fails fast.
   std::optional<OutputFile> json_file, html_file;
   if (!options.trace_json.empty()) {
@@ -212,12 +231,19 @@ int run(const std::string& name, const StageApi& stage, const Options& options) 
                       ? run_on_asio(*stage.asio, options, observers, outcome, &stop_signal)
                       : run_on_reactor(stage, options, observers, outcome);
   cost::Snapshot after = cost::now();
+  stop_on_signals.reset();
   if (int signal = stop_signal; signal != 0) {
-    // Stopped half-way: what is pending was dropped with the loop, unrun, so
-    // no result and no checks; the output files are not put in place.
+    // Stopped half-way: what was pending went with the loop, unrun, so there
+    // is no result; the output files are not put in place. The teardown
+    // contract still holds: nothing of the stage outlived the loop.
     std::fflush(stdout);
     std::fprintf(stderr, "%s: stopped by %s; the workflow did not finish\n", name.c_str(),
                  signal == SIGINT ? "SIGINT (Ctrl-C)" : "SIGTERM");
+    if (live_handlers() != 0 || stage.live_objects() != 0) {
+      std::fprintf(stderr, "%s: bug: %zu handlers and %zu stage objects outlived the loop\n",
+                   name.c_str(), live_handlers(), stage.live_objects());
+      return exit_internal;
+    }
     return 128 + signal;
   }
 
@@ -306,6 +332,12 @@ int stage_main(const StageApi& stage, int argc, const char* const* argv) {
   if (std::string why = flush_error(stdout); !why.empty()) {
     int io = cannot_write_stdout(name, why);
     if (exit_code != exit_internal) exit_code = io;
+  }
+  // Stopped by a signal and tidied up: end by that signal, with its default action.
+  if (int signal = stop_signal; signal != 0 && exit_code == 128 + signal) {
+    std::fflush(stderr);
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
   }
   return exit_code;
 }
