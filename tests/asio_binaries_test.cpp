@@ -2,8 +2,10 @@
 // every stage prints the same story lines and exits with the same code as on
 // the hand reactor, and the trace renderers draw Asio's run.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
+#include "run_binary.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -16,28 +18,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using evo::testing::Result;
+using evo::testing::slurp;
 
 Result run(const std::string& binary, const std::string& args) {
-  fs::path dir = fs::temp_directory_path() / ("evo-asio-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::string command = std::string(EVO_BIN_DIR) + "/" + binary + " " + args + " >" +
-                        (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
-  int status = std::system(command.c_str());
-  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
-  fs::remove_all(dir);
-  return r;
+  return evo::testing::run_binary(EVO_BIN_DIR, binary, args);
 }
 
 // The story: every line but the total time (Asio may end a timeout sooner).

@@ -2,7 +2,9 @@
 // exit codes, one-line errors, and the claim that the three --trace outputs
 // differ only in their header line.
 #include <gtest/gtest.h>
+
 #include <sys/wait.h>
+#include "run_binary.hpp"
 
 #include <boost/json.hpp>
 #include <cstdlib>
@@ -17,36 +19,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using evo::testing::lines_of;
+using evo::testing::Result;
+using evo::testing::slurp;
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-// Runs bin/<binary> <args> with stdout and stderr captured in files.
+// Runs bin/<binary> <args> with stdout and stderr captured apart.
 Result run(const std::string& binary, const std::string& args) {
-  fs::path dir = fs::temp_directory_path() / ("evo-binaries-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  std::string command = std::string(EVO_BIN_DIR) + "/" + binary + " " + args + " >" +
-                        (dir / "out").string() + " 2>" + (dir / "err").string() + " </dev/null";
-  int status = std::system(command.c_str());
-  Result r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "out"), slurp(dir / "err")};
-  fs::remove_all(dir);
-  return r;
+  return evo::testing::run_binary(EVO_BIN_DIR, binary, args);
 }
 
 // stage3_lowered: stage 3 with its coroutines lowered by hand, same flags, same trace.

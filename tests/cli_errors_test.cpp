@@ -3,9 +3,11 @@
 // stderr that names the real mistake, and the exit code the README documents
 // (64 usage, 74 output). The README's bad-input table names these tests.
 #include <gtest/gtest.h>
+
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "run_binary.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -21,18 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using evo::testing::Result;
+using evo::testing::slurp;
 
 // A fresh directory per test, removed at the end.
 class Scratch {

@@ -298,6 +298,16 @@ std::string fake_build(const std::string& dir, const std::string& name, const st
   return "--build-dir " + build.string() + " ";
 }
 
+// A build whose due_timers test program is a shell script with `body`: a
+// program that misbehaves in one exact way (hangs, exits early).
+std::string fake_due_timers(const std::string& name, const std::string& body) {
+  namespace fs = std::filesystem;
+  fs::path script = fs::path(::testing::TempDir()) / (name + ".sh");
+  std::ofstream(script) << "#!/bin/sh\n" << body << "\n";
+  fs::permissions(script, fs::perms::owner_all);
+  return fake_build(name + "-build", "due_timers", "common/exercises", script);
+}
+
 // The acceptance line: a learner's awaitable_adapter that touches the awaiter
 // after starting the operation (tests/exercises/mistakes/awaitable_adapter.cpp)
 // fails, and the verdict names the use-after-free and where it happened. A
@@ -318,11 +328,8 @@ TEST(TutorBinary, AnAwaiterTouchedAfterStartingFailsAsUseAfterFree) {
 // A check that runs out of time says what it knows (which check was running)
 // and does not guess one cause.
 TEST(TutorBinary, ACheckThatTimesOutSaysWhereItWasNeutrally) {
-  namespace fs = std::filesystem;
-  fs::path stuck = fs::path(::testing::TempDir()) / "tutor-stuck.sh";
-  std::ofstream(stuck) << "#!/bin/sh\necho '[ RUN      ] DueTimers.Stuck'\nexec sleep 30\n";
-  fs::permissions(stuck, fs::perms::owner_all);
-  std::string dirs = fake_build("tutor-stuck-build", "due_timers", "common/exercises", stuck);
+  std::string dirs =
+      fake_due_timers("tutor-stuck", "echo '[ RUN      ] DueTimers.Stuck'\nexec sleep 30");
   Ran checked = tutor(dirs + "check due_timers --no-build --time-limit 1", "tutor-stuck.tsv");
   EXPECT_EQ(checked.code, 1) << checked.out;
   EXPECT_NE(checked.out.find("did not finish in 1 s"), std::string::npos) << checked.out;
@@ -373,11 +380,7 @@ TEST(TutorCatalog, SolutionsIncludeTheirContractFromTheRepositoryRoot) {
 // A learner's file that calls exit(0) ends the tests before they report: that
 // is said as such, with the check that was running, and is not a crash.
 TEST(TutorBinary, AnExitBeforeTheReportIsExitedEarlyNotACrash) {
-  namespace fs = std::filesystem;
-  fs::path early = fs::path(::testing::TempDir()) / "tutor-early.sh";
-  std::ofstream(early) << "#!/bin/sh\necho '[ RUN      ] DueTimers.Early'\nexit 0\n";
-  fs::permissions(early, fs::perms::owner_all);
-  std::string dirs = fake_build("tutor-early-build", "due_timers", "common/exercises", early);
+  std::string dirs = fake_due_timers("tutor-early", "echo '[ RUN      ] DueTimers.Early'\nexit 0");
   Ran checked = tutor(dirs + "check due_timers --no-build", "tutor-early.tsv");
   EXPECT_EQ(checked.code, 1) << checked.out;
   EXPECT_NE(checked.out.find("exited early, with status 0"), std::string::npos) << checked.out;
