@@ -79,6 +79,15 @@ TEST(Tutor, DurationsInMessagesReadInTheirUnit) {
   EXPECT_EQ(verdict.find("300000000ns"), std::string::npos) << verdict;
 }
 
+// The exercise whose mistakes are lifetime bugs: the crash verdicts' example.
+const Exercise awaitable_adapter{"awaitable_adapter",
+                                 "stage3_coroutines/exercises",
+                                 "t",
+                                 "stage3_coroutines/exercises/awaitable_adapter.cpp",
+                                 "b.cpp",
+                                 "c.md",
+                                 "x"};
+
 // A sanitizer's report is read from its top: the kind of error, then the
 // first frames in the learner's file; the tail (the allocation's history,
 // the shadow bytes) is not what a learner needs first.
@@ -98,14 +107,7 @@ TEST(Tutor, ACrashIsShownFromTheTopOfItsReport) {
   CheckResult result;
   result.crashed = true;
   result.build_output = report;
-  Exercise e{"awaitable_adapter",
-             "stage3_coroutines/exercises",
-             "t",
-             "stage3_coroutines/exercises/awaitable_adapter.cpp",
-             "b.cpp",
-             "c.md",
-             "x"};
-  std::string verdict = render_verdict(e, result);
+  std::string verdict = render_verdict(awaitable_adapter, result);
   EXPECT_NE(verdict.find("use-after-free"), std::string::npos) << verdict;
   EXPECT_NE(verdict.find("heap-use-after-free on address"), std::string::npos) << verdict;
   EXPECT_NE(verdict.find("awaitable_adapter.cpp:14"), std::string::npos) << verdict;
@@ -127,14 +129,7 @@ TEST(Tutor, AnUnsymbolizedCrashSaysWhichSymbolizerToInstall) {
       "READ of size 8 at 0x6060 thread T0\n"
       "    #0 0x55  (/build/bin/exercise_awaitable_adapter+0x14603a) (BuildId: 9c3e)\n"
       "    #1 0x56  (/build/bin/exercise_awaitable_adapter+0x1351c9) (BuildId: 9c3e)\n";
-  Exercise e{"awaitable_adapter",
-             "stage3_coroutines/exercises",
-             "t",
-             "stage3_coroutines/exercises/awaitable_adapter.cpp",
-             "b.cpp",
-             "c.md",
-             "x"};
-  std::string verdict = render_verdict(e, result);
+  std::string verdict = render_verdict(awaitable_adapter, result);
   EXPECT_NE(verdict.find("heap-use-after-free"), std::string::npos) << verdict;
   EXPECT_NE(verdict.find("install llvm-16"), std::string::npos) << verdict;
 }
