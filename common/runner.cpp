@@ -151,8 +151,7 @@ class StopOnSignals {
     ::sigaction(SIGINT, &action, &old_int_);
     ::sigaction(SIGTERM, &action, &old_term_);
   }
-  ~StopOnSignals() { restore(); }
-  void restore() {
+  ~StopOnSignals() {  // the actions from before, back
     ::sigaction(SIGINT, &old_int_, nullptr);
     ::sigaction(SIGTERM, &old_term_, nullptr);
   }
