@@ -8,7 +8,9 @@
 #   tests/exercises/NAME_test.cpp the tests, the same for both
 # It makes two test binaries: exercise_NAME_solution (its tests run in the
 # default suite and must pass) and exercise_NAME (the learner's; `tutor check`
-# runs it). A ctest `stub_fails.NAME` checks that the untouched stub FAILS its
+# runs it). The tests are compiled once, into the object library
+# exercise_NAME_tests, and linked into both: a learner's edit recompiles only
+# the learner's file, and every build compiles each test file once, not twice. A ctest `stub_fails.NAME` checks that the untouched stub FAILS its
 # tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
 # of the untouched stub; once a learner edits it, that check steps aside.
 # SANITIZE: both test programs are built under ASan+UBSan in every preset, for
@@ -20,18 +22,19 @@ function(evo_add_exercise name)
   set(test ${PROJECT_SOURCE_DIR}/tests/exercises/${name}_test.cpp)
   file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${dir})
 
-  foreach(kind solution learner)
-    if(kind STREQUAL "solution")
-      set(target exercise_${name}_solution)
-      set(source ${dir}/solutions/${name}.cpp)
-    else()
-      set(target exercise_${name})
-      set(source ${dir}/${name}.cpp)
+  add_library(exercise_${name}_tests OBJECT ${test})
+  foreach(target exercise_${name}_tests exercise_${name}_solution exercise_${name})
+    if(target STREQUAL "exercise_${name}_solution")
+      add_executable(${target} ${dir}/solutions/${name}.cpp)
+    elseif(target STREQUAL "exercise_${name}")
+      add_executable(${target} ${dir}/${name}.cpp)
     endif()
-    add_executable(${target} ${test} ${source})
     target_compile_features(${target} PRIVATE cxx_std_20)
     target_link_libraries(${target} PRIVATE ${ARG_LIBS} evo_common GTest::gtest
       GTest::gtest_main evo_warnings)
+    if(NOT target STREQUAL "exercise_${name}_tests")
+      target_link_libraries(${target} PRIVATE exercise_${name}_tests)
+    endif()
     if(ARG_SANITIZE)
       evo_sanitize_exercise(${target})
     endif()
