@@ -13,7 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -29,16 +29,17 @@ class Labels {
 
   /// The live label named `name`, or a fresh one (with nothing pending yet).
   Id intern(std::string_view name) {
-    // A transparent hash: looking a name up builds no std::string.
-    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
     if (free_.empty()) {  // no id to reuse: make one
       free_.push_back(static_cast<Id>(slots_.size()));
       slots_.emplace_back();
     }
-    Id id = free_.back();
-    slots_[id] = {ids_.emplace(std::string(name), id).first->first, 0};
-    free_.pop_back();
-    return id;
+    // The name goes into the free slot first, as the map's key views it;
+    // then one lookup either finds the live label or adds this one.
+    Slot& slot = slots_[free_.back()];
+    slot.name.assign(name);
+    auto [it, fresh] = ids_.try_emplace(slot.name, free_.back());
+    if (fresh) free_.pop_back();
+    return it->second;
   }
 
   /// Valid until the label is forgotten: for the label of a running callback,
@@ -50,28 +51,23 @@ class Labels {
   bool release(Id id) noexcept { return --slots_[id].pending == 0; }
   void forget(Id id) {
     if (id == 0) return;  // "main" stays
-    ids_.erase(ids_.find(slots_[id].name));
-    slots_[id].name = {};
-    free_.push_back(id);
+    ids_.erase(slots_[id].name);
+    free_.push_back(id);  // the slot keeps its string's buffer for the next name
   }
   /// Labels alive: "main" and every task that still has work.
   std::size_t live() const noexcept { return ids_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   struct Slot {
-    std::string_view name;  // a key of ids_: a node's key never moves, even on rehash
+    std::string name;
     std::size_t pending = 0;
   };
 
-  std::unordered_map<std::string, Id, Hash, std::equal_to<>> ids_;  // live names -> ids
-  std::vector<Slot> slots_;                                         // indexed by Id
-  std::vector<Id> free_;                                            // ids of forgotten labels
+  // A deque: its elements never move, so the keys of ids_ (views of the
+  // names) and the views current_label() hands out stay valid as it grows.
+  std::deque<Slot> slots_;                        // indexed by Id
+  std::unordered_map<std::string_view, Id> ids_;  // live names -> ids
+  std::vector<Id> free_;                          // ids of forgotten labels
 };
 
 }  // namespace evo
