@@ -31,8 +31,6 @@ LoopClock::duration LoopWaitTraits::to_wait_duration(const LoopClock::time_point
 Loop::Loop(ClockMode clock) : clock_(clock), start_(std::chrono::steady_clock::now()) {
   if (loop_alive) throw std::logic_error("asio_engine::Loop: this thread already has a Loop");
   loop_alive = true;
-  labels_.push_back({"main"});
-  label_ids_.emplace("main", 0);
   if (clock_ == ClockMode::virtual_time) virtual_loop = this;
 }
 
@@ -86,7 +84,7 @@ void Loop::block_for(Duration d) {
 
 Loop::Ticket Loop::ready(std::uint32_t label) {
   Ticket ticket{label, next_id_++, false, false, {}, {}};
-  ++labels_[label].pending;
+  labels_.acquire(label);
   emit(EventKind::ready, label, ticket.id);
   return ticket;
 }
@@ -94,7 +92,7 @@ Loop::Ticket Loop::ready(std::uint32_t label) {
 Loop::Ticket Loop::arm(Duration delay, std::string_view what) {
   delay = std::clamp(delay, Duration::zero(), Duration::max() - now());
   Ticket ticket{current_, next_id_++, true, false, now() + delay, what};
-  ++labels_[current_].pending;
+  labels_.acquire(current_);
   ++stats_.timers_armed;
   deadlines_.insert(ticket.deadline);
   emit(EventKind::timer_armed, current_, ticket.id, delay, what);
@@ -103,7 +101,7 @@ Loop::Ticket Loop::arm(Duration delay, std::string_view what) {
 
 Loop::Ticket Loop::watch(std::uint32_t label, int fd, bool writable) {
   Ticket ticket{label, next_id_++, false, true, {}, {}};
-  ++labels_[label].pending;
+  labels_.acquire(label);
   emit(EventKind::fd_watched, label, ticket.id, {},
        "fd " + std::to_string(fd) + (writable ? " writable" : " readable"));
   return ticket;
@@ -148,14 +146,9 @@ void Loop::forget_deadline(const Ticket& ticket) {
 }
 
 void Loop::release(std::uint32_t label) {
-  if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
-}
-
-std::uint32_t Loop::intern(std::string_view name) {
-  auto [it, inserted] =
-      label_ids_.try_emplace(std::string(name), static_cast<std::uint32_t>(labels_.size()));
-  if (inserted) labels_.push_back({std::string(name)});
-  return it->second;
+  if (!labels_.release(label)) return;
+  emit(EventKind::done, label, 0);
+  labels_.forget(label);  // after "done", which still names it
 }
 
 }  // namespace evo::asio_engine

@@ -25,15 +25,14 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <deque>
 #include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
-#include <unordered_map>
 #include <utility>
 
+#include "labels.hpp"
 #include "reactor.hpp"
 #include "trace.hpp"
 
@@ -93,7 +92,8 @@ class Loop {
   ClockMode clock() const noexcept { return clock_; }
   void block_for(Duration d);
   void log(std::string_view text) { emit(EventKind::log, current_, 0, {}, text); }
-  std::string_view current_label() const noexcept { return labels_[current_].name; }
+  /// As Reactor::current_label(): valid while the running task has work.
+  std::string_view current_label() const noexcept { return labels_.name(current_); }
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   /// Counted as the hand reactor counts (no fd events, no ready queue of ours).
   const Reactor::Stats& stats() const noexcept { return stats_; }
@@ -103,11 +103,13 @@ class Loop {
 
   /// Wrapped handlers still alive: zero once run() returned, or one leaked.
   std::size_t live_handlers() const noexcept { return live_; }
+  /// As Reactor::live_labels(): "main" and each task that still has work.
+  std::size_t live_labels() const noexcept { return labels_.live(); }
 
   /// Starts a new task: posts fn to the io_context under `label`.
   template <class Fn>
   void spawn(std::string_view label, Fn fn) {
-    std::uint32_t task = intern(label);
+    std::uint32_t task = labels_.intern(label);
     emit(EventKind::spawn, current_, 0, {}, label);
     asio::post(io_, wrap(ready(task), std::move(fn)));
   }
@@ -150,20 +152,14 @@ class Loop {
   std::uint32_t current() const noexcept { return current_; }
 
  private:
-  struct Label {
-    std::string name;
-    std::size_t pending = 0;
-  };
-
   Ticket ready(std::uint32_t label);
   Ticket arm(Duration delay, std::string_view what);
   Ticket watch(std::uint32_t label, int fd, bool writable);
-  std::uint32_t intern(std::string_view name);
   void release(std::uint32_t label);
   void forget_deadline(const Ticket& ticket);
   void emit(EventKind kind, std::uint32_t label, std::uint64_t id, Duration duration = {},
             std::string_view detail = {}) {
-    if (observer_) observer_->on_event({kind, now(), labels_[label].name, id, duration, detail});
+    if (observer_) observer_->on_event({kind, now(), labels_.name(label), id, duration, detail});
   }
 
   ClockMode clock_;
@@ -171,8 +167,7 @@ class Loop {
   Duration virtual_now_{};
   std::multiset<Duration> deadlines_;  // armed timers, for the virtual jump
 
-  std::deque<Label> labels_;
-  std::unordered_map<std::string, std::uint32_t> label_ids_;
+  Labels labels_;              // forgotten when done, as in the hand reactor
   std::uint32_t current_ = 0;  // label 0 is "main", as in the hand reactor
   std::uint64_t next_id_ = 1;
   std::size_t live_ = 0;

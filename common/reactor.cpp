@@ -28,9 +28,7 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 }  // namespace
 
 Reactor::Reactor(ClockMode clock)
-    : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {
-  intern("main");  // label 0: code that runs outside any callback
-}
+    : clock_(clock), start_(std::chrono::steady_clock::now()), owner_(std::this_thread::get_id()) {}
 
 // Pending work is destroyed unrun (policy in reactor.hpp), moved out first: a
 // destructor that calls cancel() or unwatch() finds nothing, and what one
@@ -150,7 +148,7 @@ void Reactor::post(Callback fn) {
 void Reactor::spawn(std::string_view label, Callback fn) {
   check_thread();
   if (dropped_in_teardown(fn)) return;
-  LabelId id = intern(label);
+  LabelId id = labels_.intern(label);
   emit(EventKind::spawn, current_, 0, {}, label);
   enqueue(std::move(fn), id, next_id_++);
 }

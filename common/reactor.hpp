@@ -26,7 +26,9 @@
 //
 // Labels: every callback runs under a label (the task it belongs to). Work
 // posted, armed or watched while a callback runs inherits its label; spawn()
-// starts a new one. The trace shows which task each step belongs to.
+// starts a new one. The trace shows which task each step belongs to. A label
+// lives while its task has work and is forgotten at its "done" (labels.hpp):
+// a loop that spawns a task per request holds a label per live task only.
 //
 // When a callback throws, the exception leaves run() (as in Boost.Asio). The
 // loop stays usable: the callbacks that had not run yet stay queued, and
@@ -48,14 +50,13 @@
 #include <cassert>
 #include <csignal>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "labels.hpp"
 #include "poller.hpp"
 #include "trace.hpp"
 #include "unique_function.hpp"
@@ -159,18 +160,20 @@ class Reactor {
   /// Runs each ready phase in a seeded random order instead of FIFO.
   void shuffle_ready_order(std::uint64_t seed) { shuffle_state_ = seed; }
 
-  std::string_view current_label() const noexcept { return labels_[current_].name; }
+  /// The running callback's label ("main" outside any). The view is valid
+  /// while that task has work: at least until the callback has returned and
+  /// been destroyed, then maybe not (its task may be done, its label
+  /// forgotten). Copy it to keep it.
+  std::string_view current_label() const noexcept { return labels_.name(current_); }
   void set_observer(TraceObserver* observer) noexcept { observer_ = observer; }
   const Stats& stats() const noexcept { return stats_; }
   /// Callbacks that are ready, armed or watched: zero after run() returns.
   std::size_t pending() const noexcept { return ready_now() + live_timers_ + watching_; }
+  /// Labels the reactor holds: "main" and each task that still has work.
+  std::size_t live_labels() const noexcept { return labels_.live(); }
 
  private:
-  using LabelId = std::uint32_t;
-  struct Label {
-    std::string name;
-    std::size_t pending = 0;  // ready + armed + watched + running
-  };
+  using LabelId = Labels::Id;
   struct Ready {
     Callback fn;
     LabelId label;
@@ -236,18 +239,16 @@ class Reactor {
     if (it == whats_.end()) it = whats_.insert(it, what);
     return static_cast<std::uint32_t>(it - whats_.begin());
   }
-  LabelId intern(std::string_view name) {
-    auto [it, inserted] = label_ids_.try_emplace(std::string(name), LabelId(labels_.size()));
-    if (inserted) labels_.push_back({std::string(name)});
-    return it->second;
-  }
-  void acquire(LabelId label) noexcept { ++labels_[label].pending; }
+  // A label counts what its task has ready, armed, watched or running.
+  void acquire(LabelId label) noexcept { labels_.acquire(label); }
   void release(LabelId label) {
-    if (--labels_[label].pending == 0) emit(EventKind::done, label, 0);
+    if (!labels_.release(label)) return;
+    emit(EventKind::done, label, 0);
+    labels_.forget(label);  // after "done", which still names it
   }
   void emit(EventKind kind, LabelId label, std::uint64_t id, Duration duration = {},
             std::string_view detail = {}) {
-    if (observer_) observer_->on_event({kind, now_, labels_[label].name, id, duration, detail});
+    if (observer_) observer_->on_event({kind, now_, labels_.name(label), id, duration, detail});
   }
   void check_thread() const noexcept {
     assert(std::this_thread::get_id() == owner_ && "a Reactor is used from one thread only");
@@ -258,8 +259,7 @@ class Reactor {
   std::chrono::steady_clock::time_point start_;
   std::thread::id owner_;
 
-  std::deque<Label> labels_;  // a deque: current_label()'s view stays valid as labels are added
-  std::unordered_map<std::string, LabelId> label_ids_;
+  Labels labels_;  // label 0 is "main", made first
 
   // The ready queue, as two vectors that swap at each ready phase: the phase
   // runs phase_ in place while new work lands in ready_. Both keep their

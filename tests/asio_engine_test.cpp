@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/strand.hpp>
@@ -274,6 +275,27 @@ TEST(AsioLoop, AHandlerDestroyedUnrunIsCountedUntilTheLoopGoes) {
   EXPECT_EQ(loop->live_handlers(), 1u);
   loop.reset();  // the pending wait dies with the io_context, unrun
   EXPECT_FALSE(ran);
+}
+
+// As in the hand reactor (reactor_lifetime_test.cpp): a label is forgotten
+// when its task is done, so a loop that spawns a task per request does not
+// grow, and a name spawned again after "done" starts a fresh task.
+TEST(AsioLoop, ForgetsALabelOnceItsTaskIsDoneAndItsNameCanStartAFreshTask) {
+  asio_engine::Loop loop(ClockMode::virtual_time);
+  Recorder recorder;
+  loop.set_observer(&recorder);
+  for (int i = 0; i < 300; ++i) loop.spawn("user " + std::to_string(i), [] {});
+  EXPECT_EQ(loop.live_labels(), 301u);
+  loop.run();
+  EXPECT_EQ(loop.live_labels(), 1u) << "only main is left";
+
+  loop.spawn("user 7", [] {});
+  loop.run();
+  EXPECT_EQ(loop.live_labels(), 1u);
+  auto done = std::count_if(recorder.entries().begin(), recorder.entries().end(), [](auto& e) {
+    return e.kind == EventKind::done && e.label == "user 7";
+  });
+  EXPECT_EQ(done, 2) << "the fresh task is reported done again";
 }
 
 // The tracing wrapper keeps what its handler is associated with: Asio asks

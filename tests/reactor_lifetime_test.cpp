@@ -86,6 +86,43 @@ TEST(Reactor, ReportsDoneOnceForALabelWhenItHasNothingLeft) {
   EXPECT_EQ(recorder.entries().back().label, "Task A");
 }
 
+// A loop that spawns one task per request must not keep every name it ever
+// ran: a label is forgotten when its task is done, so the labels alive are
+// the tasks alive, and a name spawned again after "done" starts afresh.
+TEST(Reactor, ForgetsALabelOnceItsTaskIsDoneAndItsNameCanStartAFreshTask) {
+  Reactor r(ClockMode::virtual_time);
+  Recorder recorder;
+  r.set_observer(&recorder);
+  for (int i = 0; i < 300; ++i) {
+    r.spawn("user " + std::to_string(i), [&r, i] { r.call_after(i % 3 * 1s, [] {}); });
+  }
+  std::size_t alive_at_1500ms = 0;
+  r.call_after(1500ms, [&] { alive_at_1500ms = r.live_labels(); });
+  r.spawn("Task A", [&] {
+    std::string_view me = r.current_label();
+    for (int i = 0; i < 300; ++i) r.spawn("more " + std::to_string(i), [] {});
+    EXPECT_EQ(me, "Task A") << "its view outlives new labels, until the task is done";
+    std::size_t before = r.live_labels();
+    r.spawn("Task A", [] {});  // its task still has work (this callback): joins it
+    EXPECT_EQ(r.live_labels(), before);
+  });
+  r.run();
+  EXPECT_EQ(alive_at_1500ms, 1u + 100u) << "main, and the users whose 2 s timer is still armed";
+  EXPECT_EQ(r.live_labels(), 1u) << "only main is left";
+
+  r.spawn("user 7", [&] { r.post([] {}); });
+  EXPECT_EQ(r.live_labels(), 2u);
+  r.run();
+  EXPECT_EQ(r.live_labels(), 1u);
+  auto done_for = [&](std::string_view label) {
+    return std::count_if(recorder.entries().begin(), recorder.entries().end(), [&](const auto& e) {
+      return e.kind == EventKind::done && e.label == label;
+    });
+  };
+  EXPECT_EQ(done_for("user 7"), 2) << "the fresh task is reported done again";
+  EXPECT_EQ(done_for("Task A"), 1) << "the spawn that joined it made no second task";
+}
+
 TEST(Reactor, ReportsTheLoopsStepsToTheObserverInOrder) {
   Reactor r(ClockMode::virtual_time);
   Recorder recorder;
