@@ -9,9 +9,10 @@
 # It makes two test binaries: exercise_NAME_solution (its tests run in the
 # default suite and must pass) and exercise_NAME (the learner's; `tutor check`
 # runs it). The tests are compiled once, into the object library
-# exercise_NAME_tests, and linked into both: a learner's edit recompiles only
-# the learner's file, and every build compiles each test file once, not twice. A ctest `stub_fails.NAME` checks that the untouched stub FAILS its
-# tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
+# exercise_NAME_tests, and linked into both (and into a kept mistake, see
+# tests/CMakeLists.txt): a learner's edit recompiles only the learner's file,
+# and every build compiles each test file once. A ctest `stub_fails.NAME`
+# checks that the untouched stub FAILS its tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
 # of the untouched stub; once a learner edits it, that check steps aside.
 # SANITIZE: both test programs are built under ASan+UBSan in every preset, for
 # exercises whose mistakes are lifetime bugs (a freed awaiter touched, a frame

@@ -217,7 +217,12 @@ class Loop::Traced {
       ~Scope() { loop.finished(saved, ticket); }
     } scope{*loop_, loop_->current(), ticket};
     loop_->started(ticket, cancelled(args...));
-    std::move(fn_)(std::forward<Args>(args)...);
+    // Out of fn_ and into a local declared after `scope`: the handler is
+    // destroyed first, under its own label, and only then is the label
+    // released, as the hand reactor does (what its destructor does is its
+    // task's work, and current_label()'s view stays valid until then).
+    Fn fn = std::move(fn_);
+    std::move(fn)(std::forward<Args>(args)...);
   }
 
  private:

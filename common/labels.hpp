@@ -26,6 +26,9 @@ class Labels {
   using Id = std::uint32_t;
 
   Labels() { intern("main"); }  // id 0: code that runs outside any callback
+  // Not copyable: the map's keys view the names held here.
+  Labels(const Labels&) = delete;
+  Labels& operator=(const Labels&) = delete;
 
   /// The live label named `name`, or a fresh one (with nothing pending yet).
   Id intern(std::string_view name) {
@@ -49,8 +52,11 @@ class Labels {
   /// Drops one hold; true if it was the last. The loop then reports "done"
   /// (the event still names the label) and only then calls forget().
   bool release(Id id) noexcept { return --slots_[id].pending == 0; }
+  /// Forgets an idle label. "main" stays, and so does a label that has work
+  /// again (whoever watched its "done" spawned its name anew): it is
+  /// forgotten at its next "done".
   void forget(Id id) {
-    if (id == 0) return;  // "main" stays
+    if (id == 0 || slots_[id].pending != 0) return;
     ids_.erase(slots_[id].name);
     free_.push_back(id);  // the slot keeps its string's buffer for the next name
   }

@@ -40,6 +40,22 @@ TEST(Labels, ANameWithWorkLeftIsTheSameLabelAndAForgottenOneStartsAfresh) {
   EXPECT_NE(labels.intern("Task A"), b) << "Task A is a fresh label now";
 }
 
+// An observer of "done" may spawn the same name again before the loop
+// forgets the label: it joins the label, which must then stay.
+TEST(Labels, ALabelThatGotWorkAgainBeforeItIsForgottenStays) {
+  Labels labels;
+  Labels::Id a = labels.intern("Task A");
+  labels.acquire(a);
+  ASSERT_TRUE(labels.release(a));  // the loop reports "done" here...
+  EXPECT_EQ(labels.intern("Task A"), a) << "...and its observer spawns Task A again";
+  labels.acquire(a);
+  labels.forget(a);  // ...then the loop forgets: too late
+  EXPECT_EQ(labels.live(), 2u);
+  Labels::Id b = labels.intern("Task B");
+  EXPECT_NE(b, a) << "the id of a live label was handed out again";
+  EXPECT_EQ(labels.name(a), "Task A");
+}
+
 TEST(Labels, ANameViewStaysValidWhileManyLabelsAreAdded) {
   Labels labels;
   Labels::Id a = labels.intern("Task A");
