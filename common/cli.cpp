@@ -312,6 +312,13 @@ ParsedOptions parse_options(std::string_view program, int argc, const char* cons
                        "user:ID and run --scenario " +
                        (s.kind == ScenarioKind::failure ? "chain --id ID" : "fan-out"));
       }
+      // These two only wait on timers and make no request: a server would
+      // change nothing, and a "wall time, over HTTP" line would claim it did.
+      if (s.kind == ScenarioKind::two_tasks || s.kind == ScenarioKind::blocking) {
+        throw BadValue("--backend: the " + std::string(to_string(s.kind)) + " scenario" +
+                       (scenario == "two-tasks" ? " (the default)" : "") +
+                       " makes no request; add --scenario chain, fan-out or timeout");
+      }
     }
 
     if (!shuffle.empty()) {

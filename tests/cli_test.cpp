@@ -126,7 +126,8 @@ TEST(ParseOptions, EngineAsioSelectsBoostAsioAndHandIsTheDefault) {
 
 TEST(ParseOptions, BackendHttpSetsTheServersEndpointAndSimIsTheDefault) {
   EXPECT_FALSE(options_from({}).scenario.services.backend.has_value());
-  Options o = options_from({"--backend", "http://127.0.0.1:8080", "--engine", "asio"});
+  Options o = options_from(
+      {"--scenario", "chain", "--backend", "http://127.0.0.1:8080", "--engine", "asio"});
   ASSERT_TRUE(o.scenario.services.backend.has_value());
   EXPECT_EQ(o.scenario.services.backend->host, "127.0.0.1");
   EXPECT_EQ(o.scenario.services.backend->port, 8080);
@@ -358,6 +359,12 @@ const BadInput bad_inputs[] = {
     {"CancelScenarioOverHttp",
      {"--backend", "http://127.0.0.1:8080", "--scenario", "cancel"},
      "run --scenario fan-out"},
+    {"DefaultScenarioOverHttp",
+     {"--backend", "http://127.0.0.1:8080"},
+     "the two-tasks scenario (the default) makes no request"},
+    {"BlockingScenarioOverHttp",
+     {"--backend", "http://127.0.0.1:8080", "--scenario", "blocking"},
+     "the blocking scenario makes no request"},
     {"BogusFail", {"--fail", "bogus"}, "bogus"},
     {"FailWithoutId", {"--fail", "user:"}, "--fail"},
     {"FailOfUnknownService", {"--fail", "order:3"}, "order:3"},
