@@ -16,6 +16,7 @@
 // coroutines carry one anyway: one mechanism, told three ways. The README of
 // each stage compares it with Asio's cancellation_slot.
 
+#include <cassert>
 #include <cstddef>
 #include <optional>
 #include <stop_token>
@@ -41,6 +42,10 @@ class CancelSlot {
   /// asked to start on a stopped token answers errc::cancelled from the loop
   /// instead, since it may not complete inside its initiating call.
   void arm(const std::stop_token& token, UniqueFunction<void()> action) {
+    // On a stopped token the std::stop_callback below would run the action
+    // now, inside the call that started the operation: a handler that runs
+    // inside its initiating call breaks the contract every operation keeps.
+    assert(!token.stop_requested() && "CancelSlot::arm on a stopped token");
     action_ = std::move(action);
     callback_.emplace(token, Fire{this});
   }

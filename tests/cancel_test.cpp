@@ -56,6 +56,16 @@ TEST(CancelSlot, TheActionMayDestroyTheSlot) {
   EXPECT_EQ(slot, nullptr);
 }
 
+// The caller checks the token first (and answers errc::cancelled from the
+// loop); arming on a stopped one would complete inside the initiating call.
+// Asserted, so this fails in the Debug builds (asan) only.
+TEST(CancelSlotDeathTest, ArmingOnAStoppedTokenIsCaughtInDebugBuilds) {
+  std::stop_source source;
+  source.request_stop();
+  CancelSlot slot;
+  EXPECT_DEBUG_DEATH(slot.arm(source.get_token(), [] {}), "CancelSlot::arm on a stopped token");
+}
+
 TEST(ChildStops, StopWithTheParentInIndexOrder) {
   std::stop_source parent;
   ChildStops children(3, parent.get_token());
