@@ -135,9 +135,11 @@ TEST(ParseOptions, BackendHttpSetsTheServersEndpointAndSimIsTheDefault) {
 }
 
 TEST(ParseOptions, TimeoutAlsoBoundsEachHttpRequestWhichDefaultsToFiveSeconds) {
-  EXPECT_EQ(options_from({"--backend", "http://127.0.0.1:1"}).scenario.services.request_deadline,
+  EXPECT_EQ(options_from({"--scenario", "chain", "--backend", "http://127.0.0.1:1"})
+                .scenario.services.request_deadline,
             5s);
-  Options o = options_from({"--backend", "http://127.0.0.1:1", "--timeout", "250ms"});
+  Options o = options_from(
+      {"--scenario", "chain", "--backend", "http://127.0.0.1:1", "--timeout", "250ms"});
   EXPECT_EQ(o.scenario.services.request_deadline, 250ms);
 }
 
