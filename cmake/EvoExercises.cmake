@@ -12,8 +12,9 @@
 # exercise_NAME_tests, and linked into both (and into a kept mistake, see
 # tests/CMakeLists.txt): a learner's edit recompiles only the learner's file,
 # and every build compiles each test file once. A ctest `stub_fails.NAME`
-# checks that the untouched stub FAILS its tests: a test that passes on a stub checks nothing. STUB_SHA256 is the hash
-# of the untouched stub; once a learner edits it, that check steps aside.
+# checks that the untouched stub FAILS its tests: a test that passes on a
+# stub checks nothing. STUB_SHA256 is the hash of the untouched stub; once a
+# learner edits it, that check steps aside.
 # SANITIZE: both test programs are built under ASan+UBSan in every preset, for
 # exercises whose mistakes are lifetime bugs (a freed awaiter touched, a frame
 # resumed after its end): a plain build often runs through those silently.
@@ -24,18 +25,14 @@ function(evo_add_exercise name)
   file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${dir})
 
   add_library(exercise_${name}_tests OBJECT ${test})
+  add_executable(exercise_${name}_solution ${dir}/solutions/${name}.cpp)
+  add_executable(exercise_${name} ${dir}/${name}.cpp)
+  target_link_libraries(exercise_${name}_solution PRIVATE exercise_${name}_tests)
+  target_link_libraries(exercise_${name} PRIVATE exercise_${name}_tests)
   foreach(target exercise_${name}_tests exercise_${name}_solution exercise_${name})
-    if(target STREQUAL "exercise_${name}_solution")
-      add_executable(${target} ${dir}/solutions/${name}.cpp)
-    elseif(target STREQUAL "exercise_${name}")
-      add_executable(${target} ${dir}/${name}.cpp)
-    endif()
     target_compile_features(${target} PRIVATE cxx_std_20)
     target_link_libraries(${target} PRIVATE ${ARG_LIBS} evo_common GTest::gtest
       GTest::gtest_main evo_warnings)
-    if(NOT target STREQUAL "exercise_${name}_tests")
-      target_link_libraries(${target} PRIVATE exercise_${name}_tests)
-    endif()
     if(ARG_SANITIZE)
       evo_sanitize_exercise(${target})
     endif()
