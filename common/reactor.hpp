@@ -92,6 +92,7 @@ class Reactor {
     std::uint64_t timers_armed = 0;
     std::uint64_t timers_cancelled = 0;
     std::uint64_t fd_events = 0;
+    std::uint64_t sleeps = 0;  // real clock: times the loop slept until a timer
     std::size_t peak_ready = 0;
     std::size_t peak_timer_entries =
         0;  // the timer heap at its largest, cancelled leftovers included
