@@ -248,7 +248,7 @@ void Reactor::free_timer(std::uint32_t slot) {
   --live_timers_;
 }
 
-std::optional<Duration> Reactor::next_deadline() {
+inline std::optional<Duration> Reactor::next_deadline() {
   while (!heap_.empty() && timers_[heap_.front().slot].seq != heap_.front().seq) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
     heap_.pop_back();  // a cancelled timer's leftover entry
