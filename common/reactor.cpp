@@ -133,7 +133,7 @@ void Reactor::wait_for_work() {
   // Virtual time never waits for I/O: it peeks first, and an fd that is ready
   // now beats the timer (the jump then waits for a later iteration).
   if (watching_ > 0) {
-    int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(start_ + *next) : -1;
+    int timeout_ms = ready_now || jump ? 0 : next ? Poller::timeout_until(time_of(*next)) : -1;
     if (poll_fds(timeout_ms)) return;
   }
   if (next && (jump || (!ready_now && watching_ == 0))) sleep_until(*next);
@@ -248,14 +248,21 @@ void Reactor::free_timer(std::uint32_t slot) {
   --live_timers_;
 }
 
-inline std::optional<Duration> Reactor::next_deadline() {
+// Pops cancelled timers' leftover entries off the top, so that the top is a
+// live timer's: the earliest deadline (next_deadline, in reactor.hpp).
+void Reactor::drop_stale_top() {
   while (!heap_.empty() && timers_[heap_.front().slot].seq != heap_.front().seq) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    heap_.pop_back();  // a cancelled timer's leftover entry
+    heap_.pop_back();
     --stale_entries_;
   }
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front().deadline;
+}
+
+// The clock's time for a deadline. "Never" (Duration::max()) is the farthest
+// time the clock can name: start_ + deadline would overflow into the past.
+std::chrono::steady_clock::time_point Reactor::time_of(Duration deadline) const noexcept {
+  auto max = std::chrono::steady_clock::time_point::max();
+  return deadline >= max - start_ ? max : start_ + deadline;
 }
 
 void Reactor::sleep_until(Duration deadline) {
@@ -264,15 +271,14 @@ void Reactor::sleep_until(Duration deadline) {
     phases_paid_ = {};
   } else {
     // A deadline that has passed (a timer armed for "now" by a callback)
-    // needs no system call: asking the kernel to sleep until the past still
-    // costs a timer interrupt and a context switch.
-    read_clock();
+    // needs no system call: a sleep until the past still costs a kernel timer.
+    if (now_ < deadline) read_clock();  // now_ may be from before the ready phase
     if (now_ >= deadline) return;
-    // One sleep, not std::this_thread::sleep_until, which sleeps on through a
-    // signal: interrupted (EINTR), run() looks at its stop flag and, if
-    // nothing asked it to stop, comes back here.
-    auto until = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        (start_ + deadline).time_since_epoch());
+    // One sleep, not std::this_thread::sleep_until (which made the check
+    // above for us), as that sleeps on through a signal: interrupted (EINTR),
+    // run() looks at its stop flag and, if nothing asked it to stop, comes back here.
+    auto until =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(time_of(deadline).time_since_epoch());
     timespec at{static_cast<time_t>(until.count() / 1'000'000'000),
                 static_cast<long>(until.count() % 1'000'000'000)};
     ++stats_.sleeps;

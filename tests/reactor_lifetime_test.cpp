@@ -395,4 +395,33 @@ TEST(ReactorStop, ASignalWakesTheLoopFromItsSleepAndEndsRun) {
   ::sigaction(SIGALRM, &previous, nullptr);
 }
 
+// Duration::max() means "never" (call_after): on the real clock the loop must
+// sleep until a signal, not overflow start + deadline into a time in the past
+// and spin on a sleep that fails at once (or, under UBSan, abort).
+TEST(ReactorStop, ATimerArmedForNeverSleepsUntilASignal) {
+  stop_requested = 0;
+  struct sigaction action {};
+  action.sa_handler = [](int) { stop_requested = 1; };
+  struct sigaction previous {};
+  ::sigaction(SIGALRM, &action, &previous);
+  for (bool watching : {false, true}) {  // the sleep, then the epoll wait
+    SCOPED_TRACE(watching ? "an fd watched" : "nothing watched");
+    stop_requested = 0;
+    Reactor reactor(ClockMode::real);
+    reactor.stop_when(&stop_requested);
+    Pipe pipe;
+    if (watching) reactor.watch(pipe.read_end(), evo::Interest::readable, [] {});
+    reactor.call_after(evo::Duration::max(), [] {});
+    itimerval in_50ms{};
+    in_50ms.it_value.tv_usec = 50'000;
+    ::setitimer(ITIMER_REAL, &in_50ms, nullptr);
+    reactor.run();
+    EXPECT_EQ(stop_requested, 1);
+    // One sleep (none if the signal came first), not thousands of failed ones.
+    EXPECT_LE(reactor.stats().sleeps, 1u);
+    EXPECT_LE(reactor.stats().iterations, 2u) << "the loop spun instead of waiting";
+  }
+  ::sigaction(SIGALRM, &previous, nullptr);
+}
+
 }  // namespace
