@@ -39,7 +39,10 @@ def load(paths):
     found = {}
     for path in paths:
         with open(path) as f:
-            data = json.load(f)
+            text = f.read()
+        if not text.strip():
+            continue  # a bench binary whose --benchmark_filter matched nothing writes nothing
+        data = json.loads(text)
         for run in data.get("benchmarks", []):
             if run.get("run_type") == "aggregate" and run.get("aggregate_name") != "median":
                 continue
@@ -120,14 +123,18 @@ def main():
         print("ratios: no benchmark results in " + " ".join(sys.argv[2:]), file=sys.stderr)
         return 1
     print(sys.argv[1])
-    print()
-    print("Side by side (CPU time per item, medians; > 1x means ours is slower or bigger):")
-    print()
-    print(pair_table(runs))
-    print()
-    print("The whole workflow per style (fan-out on the virtual clock; Asio: timers already due):")
-    print()
-    print(workflow_table(runs))
+    # A table only if a row of it ran (a filter may have left it empty).
+    pairs, workflows = pair_table(runs), workflow_table(runs)
+    if pairs.count("\n") > 1:
+        print()
+        print("Side by side (CPU time per item, medians; > 1x means ours is slower or bigger):")
+        print()
+        print(pairs)
+    if workflows.count("\n") > 1:
+        print()
+        print("The whole workflow per style (fan-out on the virtual clock; Asio: timers already due):")
+        print()
+        print(workflows)
     return 0
 
 
