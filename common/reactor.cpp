@@ -248,8 +248,8 @@ void Reactor::free_timer(std::uint32_t slot) {
   --live_timers_;
 }
 
-// Pops cancelled timers' leftover entries off the top, so that the top is a
-// live timer's: the earliest deadline (next_deadline, in reactor.hpp).
+// Pops cancelled timers' leftovers off the top: an entry whose slot's seq no
+// longer matches (freed: 0, or reused by a newer timer) is stale.
 void Reactor::drop_stale_top() {
   while (!heap_.empty() && timers_[heap_.front().slot].seq != heap_.front().seq) {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
@@ -274,9 +274,8 @@ void Reactor::sleep_until(Duration deadline) {
     // needs no system call: a sleep until the past still costs a kernel timer.
     if (now_ < deadline) read_clock();  // now_ may be from before the ready phase
     if (now_ >= deadline) return;
-    // One sleep, not std::this_thread::sleep_until (which made the check
-    // above for us), as that sleeps on through a signal: interrupted (EINTR),
-    // run() looks at its stop flag and, if nothing asked it to stop, comes back here.
+    // One clock_nanosleep, its EINTR ignored on purpose: a signal wakes run()
+    // to look at its stop flag. std::this_thread::sleep_until would sleep on.
     auto until =
         std::chrono::duration_cast<std::chrono::nanoseconds>(time_of(deadline).time_since_epoch());
     timespec at{static_cast<time_t>(until.count() / 1'000'000'000),

@@ -223,8 +223,10 @@ class Reactor {
     if (tearing_down_) fn = nullptr;
     return tearing_down_;
   }
-  // The earliest deadline armed, if any. Here, so that it inlines: it runs
-  // twice an iteration, and as a call it was a third of a depth-1 chain's time.
+  // The earliest deadline armed, if any; not const: it first discards
+  // cancelled timers' entries from the top of the heap. Here, so that it
+  // inlines: it runs twice an iteration, and as a call it was a third of a
+  // depth-1 chain's time.
   std::optional<Duration> next_deadline() {
     if (stale_entries_ > 0) drop_stale_top();  // a cancelled timer may be on top
     if (heap_.empty()) return std::nullopt;
@@ -242,6 +244,8 @@ class Reactor {
     if (w.id != 0) --watching_;
     return std::exchange(w, {});
   }
+  // Real clock: sleeps until start_ + deadline (deadlines, like now(), count
+  // from the reactor's start). Virtual clock: jumps now_ there instead.
   void sleep_until(Duration deadline);
   std::uint32_t intern_what(std::string_view what) {
     auto it = std::find(whats_.begin(), whats_.end(), what);
