@@ -72,11 +72,11 @@ TEST(Reactor, RealClockWaitsForTheTimer) {
   EXPECT_LT(wall, 2s);
 }
 
-// A deadline that has already passed needs no sleep: the loop reads the clock
-// and goes on. A sleep system call for it still costs a timer interrupt and a
-// context switch (tens of microseconds on a virtual machine), per timer.
-// Armed from a callback, as `co_await sleep_for(0s)` in a loop does: the
-// deadline is the time call_after reads then, already past at the wait.
+// A deadline that has already passed needs no sleep system call, which would
+// still cost a timer interrupt and a context switch (tens of microseconds on
+// a virtual machine) per timer. The timers are armed from callbacks, as
+// `co_await sleep_for(0s)` in a loop does: the deadline is the time call_after
+// reads then, already past when the loop reaches its wait.
 TEST(Reactor, RealClockDoesNotSleepForADeadlineThatHasPassed) {
   Reactor r(ClockMode::real);
   int fired = 0;
